@@ -1,0 +1,291 @@
+/*
+ * omen_core.h
+ *	  The C ABI between OmenDB's C++ core (src/core) and the PostgreSQL shim (src/pg).
+ *
+ * This header is the whole contract between the two halves:
+ *   - it is C99-clean and includes no PostgreSQL and no C++ header;
+ *   - every function is implemented noexcept in the core: C++ exceptions never cross it, errors come
+ *     back as omen_status_t;
+ *   - inputs are borrowed for the duration of the call; the core copies what it keeps;
+ *   - handles (omen_builder_t, omen_index_t, omen_scan_t, omen_insert_plan_t) are created and freed
+ *     through this ABI only.  The shim registers a memory-context reset callback for each handle it
+ *     holds so that an ERROR never leaks one.
+ *
+ * Node ids are opaque 32-bit values chosen by the shim (it packs a block number and a slot into them);
+ * the core never interprets them.  OMEN_INVALID_ID marks "no node" (empty neighbour slot, empty index).
+ * Payloads are opaque 64-bit values (the shim stores a heap TID there).
+ *
+ * The core owns the byte format of a node record; the shim only stores records in pages, reads them
+ * back through omen_storage_t, and uses the omen_record_* accessors for the payload and deleted flag.
+ * Record layout (all little-endian, fixed per index; see src/core/record.hpp for the authoritative
+ * description): a fixed header (payload, level, flags, quantizer corrections), the vector's code, the
+ * layer-0 neighbour list, then one neighbour list per upper level.  A record's size depends only on the
+ * index parameters and the node's level (omen_index_record_size), and it never changes after the node
+ * is created, so every update is an in-place overwrite of the same number of bytes.
+ */
+#ifndef OMEN_CORE_H
+#define OMEN_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------------------------- */
+typedef enum omen_status
+{
+	OMEN_OK = 0,
+	OMEN_ERR_OOM = 1,			/* allocation failed */
+	OMEN_ERR_INVALID = 2,		/* bad argument (dimension, parameter out of range, corrupt record) */
+	OMEN_ERR_BUDGET = 3,		/* builder: adding this vector would exceed the memory budget */
+	OMEN_ERR_STORAGE = 4,		/* an omen_storage_t callback failed; the shim holds the real error */
+	OMEN_ERR_INTERNAL = 5		/* unexpected exception or broken invariant */
+} omen_status_t;
+
+/* A static, human-readable description of a status code. */
+const char *omen_status_message(omen_status_t status);
+
+#define OMEN_INVALID_ID ((uint32_t) 0xFFFFFFFFu)
+#define OMEN_MAX_DIM 16000
+
+/* ---------------------------------------------------------------------------------------------
+ * Distance kernels (SIMD, dispatched once at load time)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Select the fastest kernels this CPU supports.  Idempotent; call once from _PG_init. */
+void		omen_init(void);
+
+/* Name of the kernel set in use: "avx512", "avx2" or "scalar". */
+const char *omen_simd_level(void);
+
+/*
+ * Force a kernel set ("avx512", "avx2", "scalar"); used by tests and by the omendb.simd GUC.
+ * Returns 0 on success, -1 if the name is unknown or the CPU lacks the instructions.
+ */
+int			omen_set_simd_level(const char *name);
+
+/* Squared Euclidean distance. */
+float		omen_l2sq(const float *a, const float *b, uint32_t n);
+
+/* Inner product. */
+float		omen_dot(const float *a, const float *b, uint32_t n);
+
+/* Sum of absolute differences. */
+float		omen_l1(const float *a, const float *b, uint32_t n);
+
+/*
+ * Cosine distance 1 - a.b / (|a| |b|), computed in one pass, clamped to [0, 2].
+ * Returns NaN when either vector has zero norm.
+ */
+double		omen_cosine_distance(const float *a, const float *b, uint32_t n);
+
+/* Number of differing bits between two codes of nbytes bytes. */
+uint64_t	omen_hamming(const uint8_t *a, const uint8_t *b, size_t nbytes);
+
+/* ---------------------------------------------------------------------------------------------
+ * Index parameters
+ * ------------------------------------------------------------------------------------------- */
+typedef enum omen_metric
+{
+	OMEN_METRIC_L2 = 0,			/* distance reported as Euclidean distance (not squared) */
+	OMEN_METRIC_IP = 1,			/* reported as the negative inner product */
+	OMEN_METRIC_COSINE = 2,		/* reported as 1 - cosine similarity */
+	OMEN_METRIC_L1 = 3			/* reported as the sum of absolute differences */
+} omen_metric_t;
+
+typedef enum omen_quant
+{
+	OMEN_QUANT_NONE = 0,		/* float32 vectors in the records; distances are exact */
+	OMEN_QUANT_BINARY = 1,		/* 1 bit per dimension after centering and a random
+								 * rotation; Hamming traversal */
+	OMEN_QUANT_RABITQ = 2		/* 2 bits per dimension (after centering and a random rotation)
+								 * with a corrected asymmetric estimator */
+} omen_quant_t;
+
+typedef struct omen_params
+{
+	uint32_t	dim;			/* 1 .. OMEN_MAX_DIM */
+	uint32_t	metric;			/* omen_metric_t */
+	uint32_t	quant;			/* omen_quant_t */
+	uint32_t	m;				/* max neighbours per upper layer; layer 0 holds 2*m */
+	uint32_t	ef_construction;
+	uint64_t	seed;			/* seeds level assignment in the builder */
+} omen_params_t;
+
+/* Returns OMEN_OK or OMEN_ERR_INVALID (m out of 2..100, ef_construction < 2*m, bad dim/metric/quant). */
+omen_status_t omen_params_check(const omen_params_t *params);
+
+/* ---------------------------------------------------------------------------------------------
+ * Storage: how the core reads records that live outside it (in PostgreSQL pages)
+ * ------------------------------------------------------------------------------------------- */
+typedef struct omen_storage
+{
+	void	   *ctx;
+
+	/*
+	 * Copy the first `stride` bytes (or the whole record, if shorter) of the record of each ids[i]
+	 * into out + i * stride.  The core asks for a short prefix (header and code) when it only needs
+	 * distances, and for the full record when it needs neighbour lists.
+	 * Returns 0 on success.  Nonzero means the shim caught and saved an error: the core unwinds and
+	 * returns OMEN_ERR_STORAGE, and the shim re-throws the saved error.  Never longjmps.
+	 */
+	int			(*read) (void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out, uint32_t stride);
+} omen_storage_t;
+
+/* ---------------------------------------------------------------------------------------------
+ * Record accessors (records are the byte strings the core produced)
+ * ------------------------------------------------------------------------------------------- */
+uint64_t	omen_record_payload(const uint8_t *record);
+int			omen_record_is_deleted(const uint8_t *record);
+void		omen_record_set_deleted(uint8_t *record);
+uint32_t	omen_record_level(const uint8_t *record);
+
+/* ---------------------------------------------------------------------------------------------
+ * Bulk build in memory
+ * ------------------------------------------------------------------------------------------- */
+typedef struct omen_builder omen_builder_t;
+
+/* budget_bytes bounds everything the builder allocates (vectors, codes, graph). */
+omen_status_t omen_builder_create(const omen_params_t *params, size_t budget_bytes,
+								  omen_builder_t **out);
+void		omen_builder_free(omen_builder_t *builder);
+
+/* Estimated builder bytes per vector, for the "would have needed N MB" notice. */
+size_t		omen_builder_bytes_per_vector(const omen_params_t *params);
+
+/* Append a vector.  OMEN_ERR_BUDGET: it would not fit; nothing was added. */
+omen_status_t omen_builder_add(omen_builder_t *builder, const float *vec, uint64_t payload);
+
+uint32_t	omen_builder_count(const omen_builder_t *builder);
+
+/*
+ * Build the graph incrementally so that the caller can report progress and check for interrupts
+ * between calls.  The first call trains the quantizer on all added vectors.  Each call inserts up
+ * to `max_nodes` more nodes using `nthreads` threads (threads never call back into the shim);
+ * *done is the total number of nodes in the graph after the call.  Finished when
+ * *done == omen_builder_count().
+ */
+omen_status_t omen_builder_build_step(omen_builder_t *builder, uint32_t nthreads,
+									  uint32_t max_nodes, uint32_t *done);
+
+/* Size of the record of builder node i (0-based, in add order). */
+uint32_t	omen_builder_record_size(const omen_builder_t *builder, uint32_t i);
+
+/* Entry point (builder node index) and its level; OMEN_INVALID_ID when empty. */
+void		omen_builder_entry(const omen_builder_t *builder, uint32_t *entry, uint32_t *level);
+
+/*
+ * Write the record of node i into out (omen_builder_record_size bytes), with every neighbour
+ * translated through ids[] (ids[j] is the shim id given to builder node j).
+ */
+omen_status_t omen_builder_record(const omen_builder_t *builder, uint32_t i, const uint32_t *ids,
+								  uint8_t *out);
+
+/* Quantizer state (e.g. centering mean) to store with the index; pass it to omen_index_open. */
+size_t		omen_builder_quantizer_size(const omen_builder_t *builder);
+void		omen_builder_quantizer(const omen_builder_t *builder, uint8_t *out);
+
+/* ---------------------------------------------------------------------------------------------
+ * An opened on-disk index: parameters, quantizer and kernels bound together
+ * ------------------------------------------------------------------------------------------- */
+typedef struct omen_index omen_index_t;
+
+omen_status_t omen_index_open(const omen_params_t *params, const uint8_t *quantizer,
+							  size_t quantizer_len, omen_index_t **out);
+void		omen_index_free(omen_index_t *index);
+
+/* Record size for a node of the given level. */
+uint32_t	omen_index_record_size(const omen_index_t *index, uint32_t level);
+
+/* Bytes of the record prefix (header and code) the core needs to estimate a distance. */
+uint32_t	omen_index_prefix_size(const omen_index_t *index);
+
+/* Largest level a node may have (bounds the record size). */
+uint32_t	omen_index_max_level(const omen_index_t *index);
+
+/* Level for a new node, from a uniform random number u in [0, 1). */
+uint32_t	omen_index_random_level(const omen_index_t *index, double u);
+
+/* Exact distance in the metric's SQL units (see omen_metric_t). */
+float		omen_index_distance(const omen_index_t *index, const float *a, const float *b);
+
+/* ---------------------------------------------------------------------------------------------
+ * Search that can be resumed
+ * ------------------------------------------------------------------------------------------- */
+typedef struct omen_candidate
+{
+	uint32_t	id;
+	uint64_t	payload;
+	float		distance;		/* exact with OMEN_QUANT_NONE, an estimate otherwise (SQL units) */
+} omen_candidate_t;
+
+typedef struct omen_scan omen_scan_t;
+
+/*
+ * Start a search for `query` from the entry point with beam width ef_search.  Nothing is read until
+ * the first omen_scan_next.
+ */
+omen_status_t omen_scan_begin(const omen_index_t *index, const omen_storage_t *storage,
+							  uint32_t entry, uint32_t entry_level, const float *query,
+							  uint32_t ef_search, omen_scan_t **out);
+
+/*
+ * Next candidates, at most `max`, in non-decreasing distance within the batch; deleted nodes are
+ * skipped (but still traversed).  Every node is returned at most once over the whole scan.  After
+ * the ef_search best are used up the search widens and continues, so calling again eventually
+ * returns every live node reachable from the entry point.  *n == 0 means the scan is exhausted.
+ */
+omen_status_t omen_scan_next(omen_scan_t *scan, omen_candidate_t *out, uint32_t max, uint32_t *n);
+
+void		omen_scan_free(omen_scan_t *scan);
+
+/* ---------------------------------------------------------------------------------------------
+ * Insert and repair plans: the core decides, the shim writes
+ * ------------------------------------------------------------------------------------------- */
+typedef struct omen_edit
+{
+	uint32_t	id;				/* node whose record changes */
+	uint32_t	len;			/* == its current record length */
+	uint8_t    *record;			/* the full new record image */
+} omen_edit_t;
+
+typedef struct omen_insert_plan
+{
+	uint8_t    *record;			/* the new node's record (NULL for a repair with nothing to do) */
+	uint32_t	record_len;
+	omen_edit_t *edits;			/* neighbour records to overwrite (back-links, pruned lists) */
+	uint32_t	n_edits;
+	int			new_entry;		/* nonzero: the new node becomes the entry point */
+} omen_insert_plan_t;
+
+/*
+ * Plan the insertion of `vec` as node new_id with level new_level (the shim has reserved
+ * omen_index_record_size(index, new_level) bytes for it).  entry may be OMEN_INVALID_ID for an
+ * empty index.  The shim writes plan->record at new_id first, then each edit, then (if new_entry)
+ * the entry point; each write leaves the graph consistent on its own.
+ */
+omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *storage,
+							   uint32_t entry, uint32_t entry_level, const float *vec,
+							   uint64_t payload, uint32_t new_id, uint32_t new_level,
+							   omen_insert_plan_t **out);
+
+/*
+ * Plan the repair of node `id` (a live node) after some of its neighbours were marked deleted:
+ * deleted neighbours are replaced by good candidates among their own neighbours.  plan->record is
+ * the new image of `id`'s record, or NULL when none of its neighbours is deleted.  No edits.
+ */
+omen_status_t omen_repair_plan(const omen_index_t *index, const omen_storage_t *storage,
+							   uint32_t id, omen_insert_plan_t **out);
+
+void		omen_insert_plan_free(omen_insert_plan_t *plan);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif							/* OMEN_CORE_H */

@@ -1,0 +1,414 @@
+// builder.cpp: see builder.hpp.  Includes no PostgreSQL headers.
+#include "core/builder.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <thread>
+
+namespace omendb::core {
+
+uint32_t random_level(double u, uint32_t m, uint32_t max_level) {
+    if (!(u >= 0.0) || u >= 1.0) u = 0.0;
+    double l = -std::log(1.0 - u) / std::log(static_cast<double>(m));
+    if (!(l < static_cast<double>(max_level))) return max_level;
+    return static_cast<uint32_t>(l);
+}
+
+bool params_valid(const omen_params_t& p) {
+    if (p.dim < 1 || p.dim > OMEN_MAX_DIM) return false;
+    if (p.metric > OMEN_METRIC_L1) return false;
+    if (p.quant > OMEN_QUANT_RABITQ) return false;
+    if (p.m < 2 || p.m > 100) return false;
+    if (p.ef_construction < 2 * p.m || p.ef_construction > 10000) return false;
+    return true;
+}
+
+// Per-thread state: visited tags, scratch and the query bound to the node being inserted.
+struct Builder::Worker {
+    EpochVisited vis;
+    SearchScratch s;
+    QueryDist qd;
+    std::vector<Cand> entries, found, selected, cands, keep;
+    std::vector<uint32_t> tmp;
+};
+
+// Graph access over the builder (the G concept of hnsw.hpp).
+struct MemGraph {
+    const Builder& b;
+    EpochVisited& vis;
+    const QueryDist* qd;    // when using codes
+    const float* qv;        // prepared query when exact
+    bool codes;
+
+    void visited_reset() { vis.reset(); }
+    bool visit(uint32_t id) { return vis.visit(id); }
+    void prefetch(uint32_t id) { __builtin_prefetch(b.block(id)); }
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) {
+        const uint32_t* l = b.list(id, level);
+        b.lock(id);
+        uint32_t n = l[0];
+        out.assign(l + 1, l + 1 + n);
+        b.unlock(id);
+        for (uint32_t x : out) vis.prefetch(x);
+        return true;
+    }
+    bool distances(const uint32_t* ids, size_t n, float* out) {
+        if (codes) {
+            for (size_t i = 0; i < n; i++) __builtin_prefetch(b.prefix(ids[i]));
+            for (size_t i = 0; i < n; i++) {
+                if (i + 1 < n) __builtin_prefetch(b.prefix(ids[i + 1]) + 64);
+                out[i] = (*qd)(b.prefix(ids[i]));
+            }
+        } else {
+            const Quantizer& qz = b.qz_;
+            const size_t vb = 4 * static_cast<size_t>(qz.dim);
+            for (size_t i = 0; i < n; i++) __builtin_prefetch(b.vec(ids[i]));
+            for (size_t i = 0; i < n; i++) {
+                if (i + 1 < n) {
+                    const char* nx = reinterpret_cast<const char*>(b.vec(ids[i + 1]));
+                    for (size_t o = 64; o < vb; o += 64) __builtin_prefetch(nx + o);
+                }
+                out[i] = qz.exact(qv, b.vec(ids[i]));
+            }
+        }
+        return true;
+    }
+};
+
+Builder::Builder(const omen_params_t& params, size_t budget)
+    : params_(params),
+      qz_(params.dim, params.metric, params.quant, params.m, params.seed),
+      budget_(budget),
+      bpv_(bytes_per_vector(params)),
+      m_(params.m),
+      rng_(params.seed) {
+    (void)kernels();  // bind the kernel table before any thread exists
+    layout_blocks(false);
+}
+
+void Builder::layout_blocks(bool split) {
+    const Layout& lay = qz_.layout;
+    split_ = split;
+    off_prefix_ = 4 * (1 + 2 * static_cast<size_t>(m_));
+    off_vec_ = off_prefix_ + (qz_.quantized() ? lay.prefix : 0);
+    vstride_ = (4 * static_cast<size_t>(qz_.dim) + 63) / 64 * 64;
+    stride_ = ((split_ ? off_vec_ : off_vec_ + 4 * static_cast<size_t>(qz_.dim)) + 63) / 64 * 64;
+}
+
+void Builder::set_quantized_construction(bool on) {
+    quantized_construction_ = on;
+    if (count() == 0) layout_blocks(on && qz_.quantized());
+}
+
+Builder::~Builder() {
+    std::free(data_);
+    std::free(vdata_);
+}
+
+size_t Builder::bytes_per_vector(const omen_params_t& p) {
+    Layout lay(p.dim, p.quant, p.m);
+    size_t b = 4 * (1 + 2 * static_cast<size_t>(p.m));                // block: layer 0,
+    if (p.quant != OMEN_QUANT_NONE) b += lay.prefix;                  // code,
+    b = (b + 4 * static_cast<size_t>(p.dim) + 63) / 64 * 64;          // prepared vector
+    b += (4 * (1 + static_cast<size_t>(p.m)) + p.m - 2) / (p.m - 1); // upper levels, expected
+    b += 8 + 1 + 1 + 4 + 4;                                         // payload, level, lock, offset, order
+    b += 8;                                                         // visited tags (2 threads)
+    return b;
+}
+
+omen_status_t Builder::add(const float* vec, uint64_t payload) {
+    if (trained_) return OMEN_ERR_INVALID;
+    const size_t n = payloads_.size();
+    const size_t fixed = 65536;
+    if ((n + 1) * bpv_ + fixed > budget_) return OMEN_ERR_BUDGET;
+    if (n >= 0xFFFFFFF0u) return OMEN_ERR_BUDGET;
+    for (uint32_t i = 0; i < qz_.dim; i++)
+        if (!std::isfinite(vec[i])) return OMEN_ERR_INVALID;
+    if (n + 1 > cap_) {
+        size_t max_n = (budget_ - fixed) / bpv_ + 1;
+        size_t cap_n = std::max<size_t>(std::min(std::max<size_t>(2 * n, 1024), max_n), n + 1);
+        void* nd = std::aligned_alloc(64, cap_n * stride_);
+        if (!nd) throw std::bad_alloc();
+        if (data_) std::memcpy(nd, data_, n * stride_);
+        std::free(data_);
+        data_ = static_cast<uint8_t*>(nd);
+        if (split_) {
+            void* nv = std::aligned_alloc(64, cap_n * vstride_);
+            if (!nv) throw std::bad_alloc();
+            if (vdata_) std::memcpy(nv, vdata_, n * vstride_);
+            std::free(vdata_);
+            vdata_ = static_cast<uint8_t*>(nv);
+        }
+        cap_ = cap_n;
+        payloads_.reserve(cap_n);
+        levels_.reserve(cap_n);
+    }
+    std::memset(data_ + n * stride_, 0, stride_);
+    if (split_) std::memset(vdata_ + n * vstride_, 0, vstride_);
+    payloads_.push_back(payload);
+    qz_.prepare(vec, vec_mut(static_cast<uint32_t>(n)));
+    std::uniform_real_distribution<double> uni(0.0, 1.0);
+    levels_.push_back(static_cast<uint8_t>(random_level(uni(rng_), m_, qz_.layout.max_level)));
+    return OMEN_OK;
+}
+
+void Builder::train_and_layout() {
+    const size_t n = payloads_.size();
+    if (qz_.quantized()) {
+        std::vector<double> acc(qz_.dim, 0.0);
+        for (size_t i = 0; i < n; i++) {
+            const float* v = vec(static_cast<uint32_t>(i));
+            for (uint32_t j = 0; j < qz_.dim; j++) acc[j] += v[j];
+        }
+        qz_.set_mean(acc, n);
+        for (size_t i = 0; i < n; i++)
+            qz_.encode(vec(static_cast<uint32_t>(i)), data_ + i * stride_ + off_prefix_);
+    }
+    up_off_.resize(n);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        up_off_[i] = static_cast<uint32_t>(total);
+        total += levels_[i];
+    }
+    up_.assign(total * (1 + m_), 0);
+    locks_.reset(new std::atomic<uint8_t>[n == 0 ? 1 : n]);
+    for (size_t i = 0; i < n; i++) locks_[i].store(0, std::memory_order_relaxed);
+
+    // Insert in a seeded random order, not in table order.  Rows often arrive sorted (by time, by
+    // a key correlated with the vector); concurrent threads would then insert near-identical
+    // neighbours at the same moment, neither sees the other, the heuristic prunes the back-link
+    // of one of them, and it is left unreachable (5000 points on a line lost 80% of their nodes
+    // with 2 threads).  A shuffled order makes such collisions rare and also helps serial builds
+    // on sorted data.  Fisher-Yates with our own index draw, so the order is the same everywhere.
+    order_.resize(n);
+    for (size_t i = 0; i < n; i++) order_[i] = static_cast<uint32_t>(i);
+    std::mt19937_64 shuffle_rng(params_.seed ^ 0x9E3779B97F4A7C15ull);
+    for (size_t i = n; i > 1; i--) std::swap(order_[i - 1], order_[shuffle_rng() % i]);
+    trained_ = true;
+}
+
+void Builder::lock(uint32_t i) const {
+    if (!concurrent_) return;
+    std::atomic<uint8_t>& l = locks_[i];
+    while (l.exchange(1, std::memory_order_acquire)) {
+        while (l.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
+}
+
+void Builder::unlock(uint32_t i) const {
+    if (!concurrent_) return;
+    locks_[i].store(0, std::memory_order_release);
+}
+
+float Builder::pair(uint32_t a, uint32_t b) const {
+    if (quantized_construction_ && qz_.quantized()) return qz_.pair(prefix(a), prefix(b));
+    return qz_.exact(vec(a), vec(b));
+}
+
+void Builder::insert(Worker& w, uint32_t q) {
+    const uint32_t L = levels_[q];
+    std::unique_lock<std::mutex> gl(global_);
+    const int cur_max = max_level_;
+    const uint32_t ep = entry_;
+    if (ep == kInvalid) {
+        entry_ = q;
+        max_level_ = static_cast<int>(L);
+        return;
+    }
+    if (static_cast<int>(L) <= cur_max) gl.unlock();
+
+    const bool codes = quantized_construction_ && qz_.quantized();
+    if (codes) w.qd.init_symmetric(qz_, prefix(q));
+    MemGraph g{*this, w.vis, &w.qd, vec(q), codes};
+    float d0;
+    g.distances(&ep, 1, &d0);
+    Cand cur{d0, ep};
+    greedy_descend(g, cur, static_cast<uint32_t>(cur_max), L, w.s);
+    w.entries.assign(1, cur);
+    for (int lv = std::min(static_cast<int>(L), cur_max); lv >= 0; lv--) {
+        const uint32_t level = static_cast<uint32_t>(lv);
+        search_layer(g, w.entries, params_.ef_construction, level, w.found, w.s);
+        w.cands.clear();
+        for (const Cand& c : w.found)
+            if (c.id != q) w.cands.push_back(c);
+        auto pf = [this](uint32_t a, uint32_t b) { return pair(a, b); };
+        select_heuristic(w.cands, m_, pf, w.selected);
+
+        // The new node's own list.
+        uint32_t* ql = list(q, level);
+        lock(q);
+        ql[0] = static_cast<uint32_t>(w.selected.size());
+        for (size_t i = 0; i < w.selected.size(); i++) ql[1 + i] = w.selected[i].id;
+        unlock(q);
+
+        // Back-links, pruned with the heuristic when the list is full.
+        const uint32_t cap = level == 0 ? 2 * m_ : m_;
+        for (const Cand& s : w.selected) {
+            uint32_t* nl = list(s.id, level);
+            lock(s.id);
+            uint32_t cnt = nl[0];
+            bool present = false;
+            for (uint32_t i = 0; i < cnt; i++)
+                if (nl[1 + i] == q) present = true;
+            if (!present) {
+                if (cnt < cap) {
+                    nl[1 + cnt] = q;
+                    nl[0] = cnt + 1;
+                } else {
+                    std::vector<Cand>& cs = w.cands;
+                    cs.clear();
+                    cs.push_back(Cand{s.d, q});
+                    for (uint32_t i = 0; i < cnt; i++) cs.push_back(Cand{pair(s.id, nl[1 + i]), nl[1 + i]});
+                    std::sort(cs.begin(), cs.end(), CandLess());
+                    select_heuristic(cs, cap, pf, w.keep);
+                    nl[0] = static_cast<uint32_t>(w.keep.size());
+                    for (size_t i = 0; i < w.keep.size(); i++) nl[1 + i] = w.keep[i].id;
+                }
+            }
+            unlock(s.id);
+        }
+        w.entries = w.found;
+    }
+    if (static_cast<int>(L) > cur_max) {
+        entry_ = q;
+        max_level_ = static_cast<int>(L);
+    }
+}
+
+constexpr uint32_t kMinParallelNodes = 1000;
+
+omen_status_t Builder::build_step(uint32_t nthreads, uint32_t max_nodes, uint32_t* done) {
+    if (!trained_) train_and_layout();
+    const uint32_t n = count();
+    const uint32_t start = done_;
+    const uint32_t end = static_cast<uint32_t>(std::min<uint64_t>(n, static_cast<uint64_t>(start) + max_nodes));
+    if (nthreads < 1) nthreads = 1;
+    if (nthreads > 64) nthreads = 64;
+    // Small graphs are built serially: threads gain nothing there, and concurrent inserts into a
+    // graph of a few hundred nodes collide often enough to cost recall (see train_and_layout).
+    if (end - start < 2 * nthreads || n < kMinParallelNodes) nthreads = 1;
+    while (workers_.size() < nthreads) workers_.emplace_back(new Worker());
+    for (uint32_t t = 0; t < nthreads; t++) workers_[t]->vis.resize(n);
+
+    if (nthreads == 1) {
+        concurrent_ = false;
+        for (uint32_t q = start; q < end; q++) insert(*workers_[0], order_[q]);
+    } else {
+        concurrent_ = true;
+        std::atomic<uint32_t> next{start};
+        std::atomic<int> failed{0};
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        std::vector<std::thread> threads;
+        try {
+            for (uint32_t t = 0; t < nthreads; t++) {
+                threads.emplace_back([this, t, end, &next, &failed]() {
+                    try {
+                        for (;;) {
+                            uint32_t q = next.fetch_add(1, std::memory_order_relaxed);
+                            if (q >= end || failed.load(std::memory_order_relaxed)) break;
+                            insert(*workers_[t], order_[q]);
+                        }
+                    } catch (const std::bad_alloc&) {
+                        failed.store(1);
+                    } catch (...) {
+                        failed.store(2);
+                    }
+                });
+            }
+        } catch (...) {
+            failed.store(2);
+        }
+        for (auto& th : threads) th.join();
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        concurrent_ = false;
+        if (failed.load()) return failed.load() == 1 ? OMEN_ERR_OOM : OMEN_ERR_INTERNAL;
+    }
+    done_ = end;
+    *done = done_;
+    return OMEN_OK;
+}
+
+void Builder::neighbors(uint32_t i, uint32_t level, std::vector<uint32_t>& out) const {
+    out.clear();
+    if (i >= count() || !trained_ || level > levels_[i]) return;
+    const uint32_t* l = list(i, level);
+    out.assign(l + 1, l + 1 + l[0]);
+}
+
+void Builder::record(uint32_t i, const uint32_t* ids, uint8_t* out) const {
+    const Layout& lay = qz_.layout;
+    const uint32_t level = levels_[i];
+    std::memset(out, 0, lay.prefix);
+    std::memcpy(out + kOffPayload, &payloads_[i], 8);
+    out[kOffLevel] = static_cast<uint8_t>(level);
+    if (qz_.quantized()) {
+        if (trained_) std::memcpy(out + kOffCorr, prefix(i) + kOffCorr, lay.prefix - kOffCorr);
+        else qz_.encode(vec(i), out);  // mean not trained yet: zero
+    } else {
+        std::memcpy(out + lay.header, vec(i), 4 * static_cast<size_t>(qz_.dim));
+    }
+    for (uint32_t lv = 0; lv <= level; lv++) {
+        uint8_t* dst = out + lay.list_offset(lv);
+        const uint32_t slots = lay.slots(lv);
+        uint32_t cnt = 0;
+        const uint32_t* l = nullptr;
+        if (trained_ && i < done_) {
+            l = list(i, lv);
+            cnt = std::min(l[0], slots);
+        }
+        for (uint32_t s = 0; s < slots; s++) store_u32(dst + 4 * s, s < cnt ? ids[l[1 + s]] : kInvalid);
+    }
+}
+
+struct Builder::Searcher::Impl {
+    EpochVisited vis;
+    SearchScratch s;
+    QueryDist qd;
+    std::vector<float> qv;
+    std::vector<Cand> entries;
+};
+
+Builder::Searcher::Searcher(const Builder& b) : b_(b), impl_(std::make_shared<Impl>()) {
+    impl_->vis.resize(b.count());
+    impl_->qv.resize(b.qz_.dim);
+}
+
+void Builder::Searcher::search(const float* query, uint32_t ef, bool use_codes, std::vector<Cand>& out) {
+    out.clear();
+    if (b_.entry_ == kInvalid) return;
+    Impl& im = *impl_;
+    const bool codes = use_codes && b_.qz_.quantized();
+    im.qd.init(b_.qz_, query);
+    MemGraph g{b_, im.vis, &im.qd, im.qd.prepared(), codes};
+    float d0;
+    uint32_t ep = b_.entry_;
+    g.distances(&ep, 1, &d0);
+    Cand cur{d0, ep};
+    greedy_descend(g, cur, static_cast<uint32_t>(b_.max_level_), 0, im.s);
+    im.entries.assign(1, cur);
+    search_layer(g, im.entries, ef, 0, out, im.s);
+}
+
+void Builder::Searcher::rerank(const float* query, const std::vector<Cand>& cands, uint32_t k,
+                               std::vector<Cand>& out) {
+    Impl& im = *impl_;
+    b_.qz_.prepare(query, im.qv.data());
+    out.clear();
+    for (const Cand& c : cands) out.push_back(Cand{b_.qz_.exact(im.qv.data(), b_.vec(c.id)), c.id});
+    std::sort(out.begin(), out.end(), CandLess());
+    if (out.size() > k) out.resize(k);
+}
+
+}  // namespace omendb::core

@@ -1,0 +1,139 @@
+// builder.hpp: the in-memory HNSW builder behind omen_builder_*.
+//
+// Vectors are appended (copied, prepared: normalised for cosine), then the graph is built in steps.
+// Each node owns one fixed-size, 64-byte aligned block in a single array (hnswlib's level-0 layout):
+//   [layer-0 list: count + 2m ids][record prefix (quantized modes)][float vector]
+// so a search touching a node's list finds its code or vector in the adjacent cache lines.  The first
+// step trains the quantizer (data mean), encodes the prefixes and allocates one pool for the
+// upper-level lists.  No allocation per node.
+//
+// Concurrency: build_step may use several std::threads (signals blocked in them); each node's
+// lists are guarded by a 1-byte spinlock, the entry point by a mutex that is held for the whole
+// insert of a node that raises the top level (hnswlib's scheme).  With one thread the build runs in
+// the calling thread and is deterministic for a given seed.
+//
+// Includes no PostgreSQL headers.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "core/hnsw.hpp"
+#include "core/quantizer.hpp"
+#include "omendb/omen_core.h"
+
+namespace omendb::core {
+
+// Level for a uniform u in [0, 1): floor(-ln(1 - u) / ln(m)), capped at max_level.
+uint32_t random_level(double u, uint32_t m, uint32_t max_level);
+
+bool params_valid(const omen_params_t& p);
+
+class Builder {
+public:
+    Builder(const omen_params_t& params, size_t budget);
+    ~Builder();
+
+    static size_t bytes_per_vector(const omen_params_t& p);
+
+    omen_status_t add(const float* vec, uint64_t payload);
+    omen_status_t build_step(uint32_t nthreads, uint32_t max_nodes, uint32_t* done);
+
+    uint32_t count() const { return static_cast<uint32_t>(payloads_.size()); }
+    uint32_t done() const { return done_; }
+    uint32_t level(uint32_t i) const { return levels_[i]; }
+    uint32_t entry() const { return entry_; }
+    uint32_t entry_level() const { return entry_ == kInvalid ? 0 : static_cast<uint32_t>(max_level_); }
+    uint32_t record_size(uint32_t i) const { return qz_.layout.record_size(levels_[i]); }
+    void record(uint32_t i, const uint32_t* ids, uint8_t* out) const;
+    const Quantizer& quantizer() const { return qz_; }
+    const omen_params_t& params() const { return params_; }
+    const float* vec(uint32_t i) const {
+        return split_ ? reinterpret_cast<const float*>(vdata_ + static_cast<size_t>(i) * vstride_)
+                      : reinterpret_cast<const float*>(block(i) + off_vec_);
+    }
+    const uint8_t* prefix(uint32_t i) const { return block(i) + off_prefix_; }
+    const uint8_t* block(uint32_t i) const { return data_ + static_cast<size_t>(i) * stride_; }
+
+    // Construction with code distances instead of exact float distances: the symmetric sign-plane
+    // (Hamming) estimator for both binary and rabitq.  The float vectors then move out of the node
+    // blocks (which the search no longer needs), so the blocks are denser.  Call before add().
+    void set_quantized_construction(bool on);
+
+    // Valid neighbours of node i at level (after the build; not synchronised).
+    void neighbors(uint32_t i, uint32_t level, std::vector<uint32_t>& out) const;
+
+    // Search over the built graph (for tests and benchmarks; one Searcher per thread).
+    class Searcher {
+    public:
+        explicit Searcher(const Builder& b);
+        // ef nearest by internal distance: exact (use_codes false) or estimated from the codes.
+        void search(const float* query, uint32_t ef, bool use_codes, std::vector<Cand>& out);
+        // Re-rank candidates exactly and keep k.
+        void rerank(const float* query, const std::vector<Cand>& cands, uint32_t k, std::vector<Cand>& out);
+
+    private:
+        const Builder& b_;
+        struct Impl;
+        std::shared_ptr<Impl> impl_;
+    };
+
+private:
+    friend struct MemGraph;
+    struct Worker;
+
+    void train_and_layout();
+    void insert(Worker& w, uint32_t q);
+    uint32_t* list(uint32_t i, uint32_t level) {
+        return level == 0 ? reinterpret_cast<uint32_t*>(data_ + static_cast<size_t>(i) * stride_)
+                          : &up_[(static_cast<size_t>(up_off_[i]) + level - 1) * (1 + m_)];
+    }
+    const uint32_t* list(uint32_t i, uint32_t level) const {
+        return level == 0 ? reinterpret_cast<const uint32_t*>(data_ + static_cast<size_t>(i) * stride_)
+                          : &up_[(static_cast<size_t>(up_off_[i]) + level - 1) * (1 + m_)];
+    }
+    float* vec_mut(uint32_t i) { return const_cast<float*>(vec(i)); }
+    void layout_blocks(bool split);
+    void lock(uint32_t i) const;
+    void unlock(uint32_t i) const;
+    float pair(uint32_t a, uint32_t b) const;
+
+    omen_params_t params_;
+    Quantizer qz_;
+    size_t budget_;
+    size_t bpv_;
+    uint32_t m_;
+    std::mt19937_64 rng_;
+
+    uint8_t* data_ = nullptr;  // node blocks (aligned_alloc)
+    size_t cap_ = 0;           // blocks allocated
+    size_t stride_ = 0, off_prefix_ = 0, off_vec_ = 0;
+    uint8_t* vdata_ = nullptr;  // float vectors when split_ (aligned_alloc)
+    size_t vstride_ = 0;
+    bool split_ = false;
+    std::vector<uint64_t> payloads_;
+    std::vector<uint8_t> levels_;
+    std::vector<uint32_t> order_;  // insertion order: a seeded permutation of the nodes
+
+    bool trained_ = false;
+    bool quantized_construction_ = false;
+    bool concurrent_ = false;
+    std::vector<uint32_t> up_;
+    std::vector<uint32_t> up_off_;
+    std::unique_ptr<std::atomic<uint8_t>[]> locks_;
+    std::mutex global_;
+    uint32_t entry_ = kInvalid;
+    int max_level_ = -1;
+    uint32_t done_ = 0;
+    std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace omendb::core
+
+#ifdef POSTGRES_H
+#error "src/core must not include PostgreSQL headers"
+#endif

@@ -1,0 +1,286 @@
+// capi.cpp: implements omen_core.h (everything but the kernel entry points, which live in
+// capi_kernels.cpp).  No function lets an exception escape (the header is C, so the noexcept is a
+// contract, not a specifier): allocation failures become OMEN_ERR_OOM, anything else OMEN_ERR_INTERNAL.
+// Includes no PostgreSQL headers.
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "core/builder.hpp"
+#include "core/index.hpp"
+#include "omendb/omen_core.h"
+
+using omendb::core::Builder;
+using omendb::core::Index;
+using omendb::core::Plan;
+using omendb::core::Scan;
+
+struct omen_builder {
+    Builder b;
+    omen_builder(const omen_params_t& p, size_t budget) : b(p, budget) {}
+};
+
+struct omen_index {
+    Index ix;
+    explicit omen_index(const omen_params_t& p) : ix(p) {}
+};
+
+struct omen_scan {
+    Scan s;
+    omen_scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level, const float* q,
+              uint32_t ef)
+        : s(ix, st, entry, entry_level, q, ef) {}
+};
+
+#define OMEN_CATCH                                  \
+    catch (const std::bad_alloc&) {                 \
+        return OMEN_ERR_OOM;                        \
+    }                                               \
+    catch (...) {                                   \
+        return OMEN_ERR_INTERNAL;                   \
+    }
+
+namespace {
+
+omen_status_t to_plan(const Plan& p, omen_insert_plan_t** out) {
+    omen_insert_plan_t* plan = static_cast<omen_insert_plan_t*>(std::calloc(1, sizeof(omen_insert_plan_t)));
+    if (!plan) return OMEN_ERR_OOM;
+    if (p.has_record) {
+        plan->record = static_cast<uint8_t*>(std::malloc(p.record.size()));
+        if (!plan->record) {
+            omen_insert_plan_free(plan);
+            return OMEN_ERR_OOM;
+        }
+        std::memcpy(plan->record, p.record.data(), p.record.size());
+        plan->record_len = static_cast<uint32_t>(p.record.size());
+    }
+    if (!p.edits.empty()) {
+        plan->edits = static_cast<omen_edit_t*>(std::calloc(p.edits.size(), sizeof(omen_edit_t)));
+        if (!plan->edits) {
+            omen_insert_plan_free(plan);
+            return OMEN_ERR_OOM;
+        }
+        for (const auto& e : p.edits) {
+            omen_edit_t& ed = plan->edits[plan->n_edits];
+            ed.record = static_cast<uint8_t*>(std::malloc(e.second.size()));
+            if (!ed.record) {
+                omen_insert_plan_free(plan);
+                return OMEN_ERR_OOM;
+            }
+            std::memcpy(ed.record, e.second.data(), e.second.size());
+            ed.id = e.first;
+            ed.len = static_cast<uint32_t>(e.second.size());
+            plan->n_edits++;
+        }
+    }
+    plan->new_entry = p.new_entry ? 1 : 0;
+    *out = plan;
+    return OMEN_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* omen_status_message(omen_status_t status) {
+    switch (status) {
+        case OMEN_OK: return "success";
+        case OMEN_ERR_OOM: return "out of memory";
+        case OMEN_ERR_INVALID: return "invalid argument or corrupt record";
+        case OMEN_ERR_BUDGET: return "memory budget exceeded";
+        case OMEN_ERR_STORAGE: return "storage callback failed";
+        case OMEN_ERR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+omen_status_t omen_params_check(const omen_params_t* params) {
+    if (!params) return OMEN_ERR_INVALID;
+    return omendb::core::params_valid(*params) ? OMEN_OK : OMEN_ERR_INVALID;
+}
+
+uint64_t omen_record_payload(const uint8_t* record) { return omendb::core::rec_payload(record); }
+int omen_record_is_deleted(const uint8_t* record) { return omendb::core::rec_deleted(record) ? 1 : 0; }
+void omen_record_set_deleted(uint8_t* record) { record[omendb::core::kOffFlags] |= omendb::core::kFlagDeleted; }
+uint32_t omen_record_level(const uint8_t* record) { return omendb::core::rec_level(record); }
+
+// ---- builder ----
+
+omen_status_t omen_builder_create(const omen_params_t* params, size_t budget_bytes, omen_builder_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (omen_params_check(params) != OMEN_OK) return OMEN_ERR_INVALID;
+        *out = new omen_builder(*params, budget_bytes);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+void omen_builder_free(omen_builder_t* builder) { delete builder; }
+
+size_t omen_builder_bytes_per_vector(const omen_params_t* params) {
+    if (!params || !omendb::core::params_valid(*params)) return 0;
+    return Builder::bytes_per_vector(*params);
+}
+
+omen_status_t omen_builder_add(omen_builder_t* builder, const float* vec, uint64_t payload) {
+    try {
+        if (!builder || !vec) return OMEN_ERR_INVALID;
+        return builder->b.add(vec, payload);
+    }
+    OMEN_CATCH
+}
+
+uint32_t omen_builder_count(const omen_builder_t* builder) { return builder ? builder->b.count() : 0; }
+
+omen_status_t omen_builder_build_step(omen_builder_t* builder, uint32_t nthreads, uint32_t max_nodes,
+                                      uint32_t* done) {
+    try {
+        if (!builder || !done) return OMEN_ERR_INVALID;
+        return builder->b.build_step(nthreads, max_nodes, done);
+    }
+    OMEN_CATCH
+}
+
+uint32_t omen_builder_record_size(const omen_builder_t* builder, uint32_t i) {
+    if (!builder || i >= builder->b.count()) return 0;
+    return builder->b.record_size(i);
+}
+
+void omen_builder_entry(const omen_builder_t* builder, uint32_t* entry, uint32_t* level) {
+    uint32_t e = builder ? builder->b.entry() : OMEN_INVALID_ID;
+    if (entry) *entry = e;
+    if (level) *level = e == OMEN_INVALID_ID ? 0 : builder->b.entry_level();
+}
+
+omen_status_t omen_builder_record(const omen_builder_t* builder, uint32_t i, const uint32_t* ids,
+                                  uint8_t* out) {
+    try {
+        if (!builder || !ids || !out || i >= builder->b.count()) return OMEN_ERR_INVALID;
+        builder->b.record(i, ids, out);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+size_t omen_builder_quantizer_size(const omen_builder_t* builder) {
+    return builder ? builder->b.quantizer().serialized_size() : 0;
+}
+
+void omen_builder_quantizer(const omen_builder_t* builder, uint8_t* out) {
+    if (builder && out) builder->b.quantizer().serialize(out);
+}
+
+// ---- index ----
+
+omen_status_t omen_index_open(const omen_params_t* params, const uint8_t* quantizer, size_t quantizer_len,
+                              omen_index_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (omen_params_check(params) != OMEN_OK) return OMEN_ERR_INVALID;
+        omendb::core::kernels();
+        omen_index* ix = new omen_index(*params);
+        if (params->quant != OMEN_QUANT_NONE && !ix->ix.qz.deserialize(quantizer, quantizer_len)) {
+            delete ix;
+            return OMEN_ERR_INVALID;
+        }
+        *out = ix;
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+void omen_index_free(omen_index_t* index) { delete index; }
+
+uint32_t omen_index_record_size(const omen_index_t* index, uint32_t level) {
+    if (!index) return 0;
+    const auto& lay = index->ix.layout();
+    if (level > lay.max_level) level = lay.max_level;
+    return lay.record_size(level);
+}
+
+uint32_t omen_index_prefix_size(const omen_index_t* index) { return index ? index->ix.layout().prefix : 0; }
+
+uint32_t omen_index_max_level(const omen_index_t* index) { return index ? index->ix.layout().max_level : 0; }
+
+uint32_t omen_index_random_level(const omen_index_t* index, double u) {
+    if (!index) return 0;
+    return omendb::core::random_level(u, index->ix.params.m, index->ix.layout().max_level);
+}
+
+float omen_index_distance(const omen_index_t* index, const float* a, const float* b) {
+    if (!index || !a || !b) return 0.0f;
+    return index->ix.sql_distance(a, b);
+}
+
+// ---- scan ----
+
+omen_status_t omen_scan_begin(const omen_index_t* index, const omen_storage_t* storage, uint32_t entry,
+                              uint32_t entry_level, const float* query, uint32_t ef_search,
+                              omen_scan_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (!index || !storage || !storage->read || !query) return OMEN_ERR_INVALID;
+        *out = new omen_scan(index->ix, storage, entry, entry_level, query, ef_search);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_scan_next(omen_scan_t* scan, omen_candidate_t* out, uint32_t max, uint32_t* n) {
+    try {
+        if (!n) return OMEN_ERR_INVALID;
+        *n = 0;
+        if (!scan || (!out && max > 0)) return OMEN_ERR_INVALID;
+        if (!scan->s.next(out, max, n)) return scan->s.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE;
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+void omen_scan_free(omen_scan_t* scan) { delete scan; }
+
+// ---- plans ----
+
+omen_status_t omen_insert_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t entry,
+                               uint32_t entry_level, const float* vec, uint64_t payload, uint32_t new_id,
+                               uint32_t new_level, omen_insert_plan_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (!index || !storage || !storage->read || !vec) return OMEN_ERR_INVALID;
+        Plan p;
+        omen_status_t st =
+            omendb::core::plan_insert(index->ix, storage, entry, entry_level, vec, payload, new_id, new_level, p);
+        if (st != OMEN_OK) return st;
+        return to_plan(p, out);
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_repair_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t id,
+                               omen_insert_plan_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (!index || !storage || !storage->read || id == OMEN_INVALID_ID) return OMEN_ERR_INVALID;
+        Plan p;
+        omen_status_t st = omendb::core::plan_repair(index->ix, storage, id, p);
+        if (st != OMEN_OK) return st;
+        return to_plan(p, out);
+    }
+    OMEN_CATCH
+}
+
+void omen_insert_plan_free(omen_insert_plan_t* plan) {
+    if (!plan) return;
+    for (uint32_t i = 0; i < plan->n_edits; i++) std::free(plan->edits[i].record);
+    std::free(plan->edits);
+    std::free(plan->record);
+    std::free(plan);
+}
+
+}  // extern "C"

@@ -1,0 +1,55 @@
+// capi_kernels.cpp: the kernel part of the C ABI (include/omendb/omen_core.h).  Every entry point is
+// noexcept and none of them can throw.  Includes no PostgreSQL headers.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/kernels.hpp"
+#include "omendb/omen_core.h"
+
+using omendb::core::Isa;
+using omendb::core::kernels;
+
+extern "C" {
+
+void omen_init(void) { (void)kernels(); }
+
+const char* omen_simd_level(void) { return kernels().name; }
+
+int omen_set_simd_level(const char* name) {
+    if (!name) return -1;
+    Isa isa;
+    if (std::strcmp(name, "scalar") == 0)
+        isa = Isa::kScalar;
+    else if (std::strcmp(name, "avx2") == 0)
+        isa = Isa::kAvx2;
+    else if (std::strcmp(name, "avx512") == 0)
+        isa = Isa::kAvx512;
+    else
+        return -1;
+    return omendb::core::set_kernels(isa) ? 0 : -1;
+}
+
+float omen_l2sq(const float* a, const float* b, uint32_t n) { return kernels().l2sq(a, b, n); }
+
+float omen_dot(const float* a, const float* b, uint32_t n) { return kernels().dot(a, b, n); }
+
+float omen_l1(const float* a, const float* b, uint32_t n) { return kernels().l1(a, b, n); }
+
+double omen_cosine_distance(const float* a, const float* b, uint32_t n) {
+    float p[3];
+    kernels().cosine_parts(a, b, n, p);
+    double denom = std::sqrt(double(p[1]) * double(p[2]));
+    if (denom == 0.0) return std::numeric_limits<double>::quiet_NaN();
+    double sim = double(p[0]) / denom;
+    // Rounding can push |sim| a little past 1 for (anti)parallel vectors.
+    if (sim > 1.0) sim = 1.0;
+    if (sim < -1.0) sim = -1.0;
+    return 1.0 - sim;
+}
+
+uint64_t omen_hamming(const uint8_t* a, const uint8_t* b, size_t nbytes) {
+    return kernels().hamming(a, b, nbytes);
+}
+
+}  // extern "C"

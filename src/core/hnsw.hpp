@@ -1,0 +1,228 @@
+// hnsw.hpp: the HNSW search and neighbour selection, templated on a graph-access concept so that
+// the same code runs over the in-memory builder graph (dense ids) and over omen_storage_t (the
+// shim's pages, opaque ids).
+//
+// Graph concept G (every bool method returns false when the storage failed; the caller unwinds):
+//   void visited_reset();                       start a new visited set
+//   bool visit(uint32_t id);                    true if id was not visited yet (and marks it)
+//   bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out);
+//                                               the valid ids of id's list at level (a copy)
+//   bool distances(const uint32_t* ids, size_t n, float* out);
+//                                               internal distances from the bound query
+//   void prefetch(uint32_t id);                 hint: id will be expanded soon (may do nothing)
+//
+// Includes no PostgreSQL headers.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "core/record.hpp"
+
+namespace omendb::core {
+
+struct Cand {
+    float d;
+    uint32_t id;
+};
+// Strict total order by (distance, id): makes results deterministic.
+inline bool cand_less(const Cand& a, const Cand& b) { return a.d < b.d || (a.d == b.d && a.id < b.id); }
+struct CandLess {
+    bool operator()(const Cand& a, const Cand& b) const { return cand_less(a, b); }
+};
+struct CandGreater {
+    bool operator()(const Cand& a, const Cand& b) const { return cand_less(b, a); }
+};
+
+// Epoch-tagged visited set over dense ids (hnswlib style).
+class EpochVisited {
+public:
+    void resize(size_t n) {
+        if (tags_.size() < n) tags_.resize(n, 0);
+    }
+    void reset() {
+        if (++epoch_ == 0) {
+            std::fill(tags_.begin(), tags_.end(), 0);
+            epoch_ = 1;
+        }
+    }
+    void prefetch(uint32_t id) const { __builtin_prefetch(&tags_[id]); }
+    bool visit(uint32_t id) {
+        if (tags_[id] == epoch_) return false;
+        tags_[id] = epoch_;
+        return true;
+    }
+
+private:
+    std::vector<uint32_t> tags_;
+    uint32_t epoch_ = 0;
+};
+
+// Open-addressing hash set of opaque 32-bit ids (OMEN_INVALID_ID marks an empty slot).
+class IdSet {
+public:
+    IdSet() { slots_.assign(64, kInvalid); }
+    void clear() {
+        if (size_ == 0) return;
+        if (slots_.size() > 4096) slots_.assign(64, kInvalid);
+        else std::fill(slots_.begin(), slots_.end(), kInvalid);
+        size_ = 0;
+    }
+    // True if inserted (was absent).  OMEN_INVALID_ID is never inserted.
+    bool insert(uint32_t id) {
+        if (id == kInvalid) return false;
+        if ((size_ + 1) * 2 > slots_.size()) grow();
+        size_t mask = slots_.size() - 1;
+        size_t i = hash(id) & mask;
+        while (slots_[i] != kInvalid) {
+            if (slots_[i] == id) return false;
+            i = (i + 1) & mask;
+        }
+        slots_[i] = id;
+        size_++;
+        return true;
+    }
+    bool contains(uint32_t id) const {
+        size_t mask = slots_.size() - 1;
+        size_t i = hash(id) & mask;
+        while (slots_[i] != kInvalid) {
+            if (slots_[i] == id) return true;
+            i = (i + 1) & mask;
+        }
+        return false;
+    }
+    size_t size() const { return size_; }
+
+private:
+    static size_t hash(uint32_t x) {
+        uint64_t h = static_cast<uint64_t>(x) * 0x9E3779B97F4A7C15ull;
+        return static_cast<size_t>(h >> 32);
+    }
+    void grow() {
+        std::vector<uint32_t> old;
+        old.swap(slots_);
+        slots_.assign(old.size() * 2, kInvalid);
+        size_ = 0;
+        for (uint32_t v : old)
+            if (v != kInvalid) insert(v);
+    }
+    std::vector<uint32_t> slots_;
+    size_t size_ = 0;
+};
+
+// Scratch vectors reused across searches by one thread.
+struct SearchScratch {
+    std::vector<Cand> cand, top;
+    std::vector<uint32_t> nbr, fresh;
+    std::vector<float> dist;
+};
+
+// Greedy descent from `cur` through levels from_level .. to_level+1 (each level: move to the
+// closest neighbour while it improves).
+template <class G>
+bool greedy_descend(G& g, Cand& cur, uint32_t from_level, uint32_t to_level, SearchScratch& s) {
+    for (uint32_t level = from_level; level > to_level; level--) {
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            if (!g.neighbors(cur.id, level, s.nbr)) return false;
+            if (s.nbr.empty()) break;
+            s.dist.resize(s.nbr.size());
+            if (!g.distances(s.nbr.data(), s.nbr.size(), s.dist.data())) return false;
+            for (size_t i = 0; i < s.nbr.size(); i++) {
+                Cand c{s.dist[i], s.nbr[i]};
+                if (cand_less(c, cur)) {
+                    cur = c;
+                    changed = true;
+                }
+            }
+        }
+    }
+    return true;
+}
+
+// Beam search on one level (HNSW Algorithm 2).  `entries` hold the entry points with their
+// distances; `result` receives up to ef nearest found, sorted ascending.
+template <class G>
+bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t level,
+                  std::vector<Cand>& result, SearchScratch& s) {
+    g.visited_reset();
+    s.cand.clear();
+    s.top.clear();
+    for (const Cand& e : entries) {
+        if (!g.visit(e.id)) continue;
+        s.cand.push_back(e);
+        std::push_heap(s.cand.begin(), s.cand.end(), CandGreater());
+        s.top.push_back(e);
+        std::push_heap(s.top.begin(), s.top.end(), CandLess());
+        if (s.top.size() > ef) {
+            std::pop_heap(s.top.begin(), s.top.end(), CandLess());
+            s.top.pop_back();
+        }
+    }
+    while (!s.cand.empty()) {
+        Cand c = s.cand.front();
+        if (s.top.size() >= ef && cand_less(s.top.front(), c)) break;
+        std::pop_heap(s.cand.begin(), s.cand.end(), CandGreater());
+        s.cand.pop_back();
+        if (!s.cand.empty()) g.prefetch(s.cand.front().id);
+        if (!g.neighbors(c.id, level, s.nbr)) return false;
+        s.fresh.clear();
+        for (uint32_t id : s.nbr)
+            if (g.visit(id)) s.fresh.push_back(id);
+        if (s.fresh.empty()) continue;
+        s.dist.resize(s.fresh.size());
+        if (!g.distances(s.fresh.data(), s.fresh.size(), s.dist.data())) return false;
+        for (size_t i = 0; i < s.fresh.size(); i++) {
+            Cand n{s.dist[i], s.fresh[i]};
+            if (s.top.size() < ef || cand_less(n, s.top.front())) {
+                s.cand.push_back(n);
+                std::push_heap(s.cand.begin(), s.cand.end(), CandGreater());
+                s.top.push_back(n);
+                std::push_heap(s.top.begin(), s.top.end(), CandLess());
+                if (s.top.size() > ef) {
+                    std::pop_heap(s.top.begin(), s.top.end(), CandLess());
+                    s.top.pop_back();
+                }
+            }
+        }
+    }
+    result.assign(s.top.begin(), s.top.end());
+    std::sort(result.begin(), result.end(), CandLess());
+    return true;
+}
+
+// Neighbour selection heuristic (HNSW Algorithm 4 without extendCandidates / keepPruned):
+// candidates sorted ascending by distance to the base; keep c unless some already kept r is
+// closer to c than the base is.  pair(a, b) returns the internal distance between two ids.
+template <class PairFn>
+void select_heuristic(const std::vector<Cand>& sorted, uint32_t max_n, PairFn&& pair, std::vector<Cand>& out) {
+    out.clear();
+    if (sorted.size() <= max_n) {
+        // Fewer candidates than slots: the heuristic could only drop some; keep them all when
+        // there is room (hnswlib does the same).
+        out = sorted;
+        return;
+    }
+    for (const Cand& c : sorted) {
+        if (out.size() >= max_n) break;
+        bool good = true;
+        for (const Cand& r : out) {
+            if (pair(c.id, r.id) < c.d) {
+                good = false;
+                break;
+            }
+        }
+        if (good) out.push_back(c);
+    }
+}
+
+}  // namespace omendb::core
+
+#ifdef POSTGRES_H
+#error "src/core must not include PostgreSQL headers"
+#endif

@@ -1,0 +1,411 @@
+// index.cpp: see index.hpp.  Includes no PostgreSQL headers.
+#include "core/index.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace omendb::core {
+
+float Index::sql_distance(const float* a, const float* b) const {
+    const KernelTable& k = kernels();
+    const uint32_t dim = params.dim;
+    switch (params.metric) {
+        case OMEN_METRIC_L2: return std::sqrt(k.l2sq(a, b, dim));
+        case OMEN_METRIC_IP: return -k.dot(a, b, dim);
+        case OMEN_METRIC_L1: return k.l1(a, b, dim);
+        default: {
+            float p[3];
+            k.cosine_parts(a, b, dim, p);
+            if (!(p[1] > 0.0f) || !(p[2] > 0.0f)) return std::nanf("");
+            double c = static_cast<double>(p[0]) / std::sqrt(static_cast<double>(p[1]) * p[2]);
+            double d = 1.0 - c;
+            return static_cast<float>(std::min(std::max(d, 0.0), 2.0));
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------------------------
+// StoreGraph
+
+bool StoreGraph::read_full(uint32_t id, std::vector<uint8_t>& out) {
+    const Layout& lay = ix_.layout();
+    const uint32_t maxrec = lay.max_record_size();
+    out.resize(maxrec);
+    if (st_->read(st_->ctx, &id, 1, out.data(), maxrec) != 0) return false;
+    uint32_t level = rec_level(out.data());
+    if (level > lay.max_level) {
+        corrupt = true;
+        return false;
+    }
+    out.resize(lay.record_size(level));
+    if (slot_.find(id) == slot_.end()) put(id, out.data());
+    return true;
+}
+
+bool StoreGraph::neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) {
+    out.clear();
+    if (!read_full(id, full_)) return false;
+    if (rec_level(full_.data()) < level) return true;
+    const Layout& lay = ix_.layout();
+    const uint8_t* l = full_.data() + lay.list_offset(level);
+    for (uint32_t i = 0; i < lay.slots(level); i++) {
+        uint32_t v = load_u32(l + 4 * i);
+        if (v == kInvalid) break;
+        out.push_back(v);
+    }
+    return true;
+}
+
+void StoreGraph::put(uint32_t id, const uint8_t* prefix) {
+    const uint32_t p = ix_.layout().prefix;
+    auto it = slot_.find(id);
+    uint32_t s;
+    if (it == slot_.end()) {
+        s = static_cast<uint32_t>(slot_.size());
+        slot_.emplace(id, s);
+        cache_.resize(static_cast<size_t>(s + 1) * p);
+    } else {
+        s = it->second;
+    }
+    std::memcpy(cache_.data() + static_cast<size_t>(s) * p, prefix, p);
+}
+
+const uint8_t* StoreGraph::prefix(uint32_t id) const {
+    auto it = slot_.find(id);
+    if (it == slot_.end()) return nullptr;
+    return cache_.data() + static_cast<size_t>(it->second) * ix_.layout().prefix;
+}
+
+bool StoreGraph::load(const uint32_t* ids, size_t n) {
+    const uint32_t p = ix_.layout().prefix;
+    missing_.clear();
+    const uint32_t first = static_cast<uint32_t>(slot_.size());
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == kInvalid) continue;
+        if (slot_.emplace(ids[i], first + static_cast<uint32_t>(missing_.size())).second) missing_.push_back(ids[i]);
+    }
+    if (missing_.empty()) return true;
+    cache_.resize(static_cast<size_t>(slot_.size()) * p);
+    if (st_->read(st_->ctx, missing_.data(), static_cast<uint32_t>(missing_.size()),
+                  cache_.data() + static_cast<size_t>(first) * p, p) != 0) {
+        return false;
+    }
+    for (uint32_t id : missing_)
+        if (rec_level(prefix(id)) > ix_.layout().max_level) {
+            corrupt = true;
+            return false;
+        }
+    return true;
+}
+
+bool StoreGraph::distances(const uint32_t* ids, size_t n, float* out) {
+    if (!load(ids, n)) return false;
+    for (size_t i = 0; i < n; i++) out[i] = (*qd_)(prefix(ids[i]));
+    return true;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Scan
+
+Scan::Scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level, const float* query,
+           uint32_t ef)
+    : ix_(ix), st_(*st), entry_(entry), entry_level_(entry_level), ef_(ef < 1 ? 1 : ef) {
+    qd_.init(ix.qz, query);
+    if (entry_level_ > ix.layout().max_level) entry_level_ = ix.layout().max_level;
+}
+
+bool Scan::read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out) {
+    return st_.read(st_.ctx, ids, n, out, stride) == 0;
+}
+
+void Scan::push(const Item& it) {
+    pending_.push_back(it);
+    std::push_heap(pending_.begin(), pending_.end(), ItemGreater());
+    frontier_.push_back(it);
+    std::push_heap(frontier_.begin(), frontier_.end(), ItemGreater());
+}
+
+// Read id's full record into full_; false on storage failure or corrupt level.
+bool Scan::expand(const Item& it) {
+    const Layout& lay = ix_.layout();
+    const uint32_t maxrec = lay.max_record_size();
+    full_.resize(maxrec);
+    if (!read(&it.id, 1, maxrec, full_.data())) return false;
+    if (rec_level(full_.data()) > lay.max_level) {
+        corrupt = true;
+        return false;
+    }
+    ids_.clear();
+    const uint8_t* l = full_.data() + lay.list_offset(0);
+    for (uint32_t i = 0; i < lay.slots(0); i++) {
+        uint32_t v = load_u32(l + 4 * i);
+        if (v == kInvalid) break;
+        if (visited_.insert(v)) ids_.push_back(v);
+    }
+    if (ids_.empty()) return true;
+    const uint32_t p = lay.prefix;
+    buf_.resize(static_cast<size_t>(ids_.size()) * p);
+    if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
+    fresh_.clear();
+    for (size_t i = 0; i < ids_.size(); i++) {
+        const uint8_t* r = buf_.data() + i * p;
+        Item n{qd_(r), ids_[i], rec_payload(r), rec_deleted(r)};
+        push(n);
+        fresh_.push_back(n.d);
+    }
+    return true;
+}
+
+bool Scan::start() {
+    started_ = true;
+    if (entry_ == kInvalid) return true;
+    const Layout& lay = ix_.layout();
+    const uint32_t p = lay.prefix;
+    buf_.resize(p);
+    if (!read(&entry_, 1, p, buf_.data())) return false;
+    Item cur{qd_(buf_.data()), entry_, rec_payload(buf_.data()), rec_deleted(buf_.data())};
+    // Greedy descent through the upper levels.
+    const uint32_t maxrec = lay.max_record_size();
+    for (uint32_t level = entry_level_; level >= 1; level--) {
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            full_.resize(maxrec);
+            if (!read(&cur.id, 1, maxrec, full_.data())) return false;
+            uint32_t rl = rec_level(full_.data());
+            if (rl > lay.max_level) {
+                corrupt = true;
+                return false;
+            }
+            if (rl < level) break;
+            ids_.clear();
+            const uint8_t* l = full_.data() + lay.list_offset(level);
+            for (uint32_t i = 0; i < lay.slots(level); i++) {
+                uint32_t v = load_u32(l + 4 * i);
+                if (v == kInvalid) break;
+                ids_.push_back(v);
+            }
+            if (ids_.empty()) break;
+            buf_.resize(static_cast<size_t>(ids_.size()) * p);
+            if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
+            for (size_t i = 0; i < ids_.size(); i++) {
+                const uint8_t* r = buf_.data() + i * p;
+                float d = qd_(r);
+                if (d < cur.d || (d == cur.d && ids_[i] < cur.id)) {
+                    cur = Item{d, ids_[i], rec_payload(r), rec_deleted(r)};
+                    changed = true;
+                }
+            }
+        }
+    }
+    // Beam search on layer 0 with ef; everything discovered stays in pending_ / frontier_.
+    visited_.insert(cur.id);
+    push(cur);
+    std::vector<float>& top = top_;
+    top.assign(1, cur.d);  // max-heap of the ef best distances
+    while (!frontier_.empty()) {
+        Item c = frontier_.front();
+        if (top.size() >= ef_ && c.d > top.front()) break;
+        std::pop_heap(frontier_.begin(), frontier_.end(), ItemGreater());
+        frontier_.pop_back();
+        if (!expand(c)) return false;
+        for (float d : fresh_) {
+            if (top.size() < ef_ || d < top.front()) {
+                top.push_back(d);
+                std::push_heap(top.begin(), top.end());
+                if (top.size() > ef_) {
+                    std::pop_heap(top.begin(), top.end());
+                    top.pop_back();
+                }
+            }
+        }
+    }
+    phase1_left_ = ef_;
+    return true;
+}
+
+bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
+    *n = 0;
+    if (!started_ && !start()) return false;
+    uint32_t k = 0;
+    while (k < max) {
+        if (phase1_left_ > 0 && !pending_.empty()) {
+            phase1_left_--;
+        } else {
+            phase1_left_ = 0;
+            if (!frontier_.empty() && (pending_.empty() || !(pending_.front().d < frontier_.front().d))) {
+                Item c = frontier_.front();
+                std::pop_heap(frontier_.begin(), frontier_.end(), ItemGreater());
+                frontier_.pop_back();
+                if (!expand(c)) return false;
+                continue;
+            }
+            if (pending_.empty()) break;
+        }
+        Item it = pending_.front();
+        std::pop_heap(pending_.begin(), pending_.end(), ItemGreater());
+        pending_.pop_back();
+        if (it.deleted) continue;
+        out[k++] = omen_candidate_t{it.id, it.payload, ix_.qz.to_sql(it.d)};
+    }
+    std::sort(out, out + k, [](const omen_candidate_t& a, const omen_candidate_t& b) {
+        return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+    });
+    *n = k;
+    return true;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Insert and repair plans
+
+namespace {
+
+void write_list(const Layout& lay, uint8_t* rec, uint32_t level, const std::vector<Cand>& sel) {
+    uint8_t* l = rec + lay.list_offset(level);
+    const uint32_t slots = lay.slots(level);
+    for (uint32_t i = 0; i < slots; i++) store_u32(l + 4 * i, i < sel.size() ? sel[i].id : kInvalid);
+}
+
+void read_list(const Layout& lay, const uint8_t* rec, uint32_t level, std::vector<uint32_t>& out) {
+    out.clear();
+    const uint8_t* l = rec + lay.list_offset(level);
+    for (uint32_t i = 0; i < lay.slots(level); i++) {
+        uint32_t v = load_u32(l + 4 * i);
+        if (v == kInvalid) break;
+        out.push_back(v);
+    }
+}
+
+omen_status_t fail(const StoreGraph& g) { return g.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE; }
+
+}  // namespace
+
+omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
+                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan) {
+    const Layout& lay = ix.layout();
+    const Quantizer& qz = ix.qz;
+    if (new_level > lay.max_level || new_id == kInvalid) return OMEN_ERR_INVALID;
+    for (uint32_t i = 0; i < qz.dim; i++)
+        if (!std::isfinite(vec[i])) return OMEN_ERR_INVALID;
+    if (entry_level > lay.max_level) entry_level = lay.max_level;
+
+    QueryDist qd;
+    qd.init(qz, vec);
+    std::vector<uint8_t>& rec = plan.record;
+    rec.assign(lay.record_size(new_level), 0);
+    std::memcpy(rec.data() + kOffPayload, &payload, 8);
+    rec[kOffLevel] = static_cast<uint8_t>(new_level);
+    std::memcpy(rec.data() + kOffCorr, qd.own_prefix() + kOffCorr, lay.prefix - kOffCorr);
+    for (uint32_t lv = 0; lv <= new_level; lv++) write_list(lay, rec.data(), lv, {});
+    plan.has_record = true;
+    if (entry == kInvalid) {
+        plan.new_entry = true;
+        return OMEN_OK;
+    }
+
+    StoreGraph g(ix, st, &qd);
+    g.put(new_id, rec.data());
+    SearchScratch s;
+    float d0;
+    if (!g.distances(&entry, 1, &d0)) return fail(g);
+    Cand cur{d0, entry};
+    if (!greedy_descend(g, cur, entry_level, new_level, s)) return fail(g);
+
+    std::vector<Cand> entries{cur}, found, cands, selected, keep;
+    std::unordered_map<uint32_t, size_t> edit_idx;
+    std::vector<uint32_t> lst;
+    auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
+    for (int lvi = static_cast<int>(std::min(new_level, entry_level)); lvi >= 0; lvi--) {
+        const uint32_t lv = static_cast<uint32_t>(lvi);
+        if (!search_layer(g, entries, ix.params.ef_construction, lv, found, s)) return fail(g);
+        cands.clear();
+        for (const Cand& c : found)
+            if (c.id != new_id && !rec_deleted(g.prefix(c.id))) cands.push_back(c);
+        select_heuristic(cands, ix.params.m, pair, selected);
+        write_list(lay, rec.data(), lv, selected);
+        g.put(new_id, rec.data());
+
+        const uint32_t cap = lay.slots(lv);
+        for (const Cand& sc : selected) {
+            auto it = edit_idx.find(sc.id);
+            if (it == edit_idx.end()) {
+                std::vector<uint8_t> img;
+                if (!g.read_full(sc.id, img)) return fail(g);
+                it = edit_idx.emplace(sc.id, plan.edits.size()).first;
+                plan.edits.emplace_back(sc.id, std::move(img));
+            }
+            std::vector<uint8_t>& img = plan.edits[it->second].second;
+            if (rec_level(img.data()) < lv) continue;
+            read_list(lay, img.data(), lv, lst);
+            if (std::find(lst.begin(), lst.end(), new_id) != lst.end()) continue;
+            if (lst.size() < cap) {
+                store_u32(img.data() + lay.list_offset(lv) + 4 * lst.size(), new_id);
+                continue;
+            }
+            if (!g.load(lst.data(), lst.size())) return fail(g);
+            const uint8_t* base = g.prefix(sc.id);
+            keep.clear();
+            keep.push_back(Cand{qz.pair(base, g.prefix(new_id)), new_id});
+            for (uint32_t x : lst)
+                if (!rec_deleted(g.prefix(x))) keep.push_back(Cand{qz.pair(base, g.prefix(x)), x});
+            std::sort(keep.begin(), keep.end(), CandLess());
+            std::vector<Cand> sel;
+            select_heuristic(keep, cap, pair, sel);
+            write_list(lay, img.data(), lv, sel);
+        }
+        entries = found;
+    }
+    plan.new_entry = new_level > entry_level;
+    return OMEN_OK;
+}
+
+omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id, Plan& plan) {
+    const Layout& lay = ix.layout();
+    const Quantizer& qz = ix.qz;
+    StoreGraph g(ix, st, nullptr);
+    std::vector<uint8_t> rec, other;
+    if (!g.read_full(id, rec)) return fail(g);
+    const uint32_t level = rec_level(rec.data());
+    std::vector<uint32_t> lst, olst;
+    std::vector<Cand> cands, sel;
+    bool changed = false;
+    auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
+    for (uint32_t lv = 0; lv <= level; lv++) {
+        read_list(lay, rec.data(), lv, lst);
+        if (!g.load(lst.data(), lst.size())) return fail(g);
+        bool any_deleted = false;
+        for (uint32_t x : lst)
+            if (rec_deleted(g.prefix(x))) any_deleted = true;
+        if (!any_deleted) continue;
+        changed = true;
+        IdSet seen;
+        seen.insert(id);
+        std::vector<uint32_t> pool;
+        for (uint32_t x : lst)
+            if (!rec_deleted(g.prefix(x)) && seen.insert(x)) pool.push_back(x);
+        for (uint32_t x : lst) {
+            if (!rec_deleted(g.prefix(x))) continue;
+            if (!g.read_full(x, other)) return fail(g);
+            if (rec_level(other.data()) < lv) continue;
+            read_list(lay, other.data(), lv, olst);
+            for (uint32_t y : olst)
+                if (seen.insert(y)) pool.push_back(y);
+        }
+        if (!g.load(pool.data(), pool.size())) return fail(g);
+        const uint8_t* base = g.prefix(id);
+        cands.clear();
+        for (uint32_t y : pool)
+            if (!rec_deleted(g.prefix(y))) cands.push_back(Cand{qz.pair(base, g.prefix(y)), y});
+        std::sort(cands.begin(), cands.end(), CandLess());
+        select_heuristic(cands, lay.slots(lv), pair, sel);
+        write_list(lay, rec.data(), lv, sel);
+    }
+    if (changed) {
+        plan.record = std::move(rec);
+        plan.has_record = true;
+    }
+    return OMEN_OK;
+}
+
+}  // namespace omendb::core

@@ -1,0 +1,118 @@
+// index.hpp: operations on an index whose records live outside the core (omen_storage_t):
+// the resumable scan, insert plans and repair plans.
+//
+// Every read goes through the storage callback; a nonzero return makes the operation unwind and
+// report OMEN_ERR_STORAGE.  Ids are opaque, so visited sets are hash sets.
+//
+// Includes no PostgreSQL headers.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "core/hnsw.hpp"
+#include "core/quantizer.hpp"
+#include "omendb/omen_core.h"
+
+namespace omendb::core {
+
+struct Index {
+    omen_params_t params;
+    Quantizer qz;
+    explicit Index(const omen_params_t& p) : params(p), qz(p.dim, p.metric, p.quant, p.m, p.seed) {}
+    const Layout& layout() const { return qz.layout; }
+    // Exact distance in SQL units between two raw vectors.
+    float sql_distance(const float* a, const float* b) const;
+};
+
+// Graph access over omen_storage_t (the G concept of hnsw.hpp), with a cache of record prefixes
+// (used by insert and repair plans, whose heuristics need distances between nodes).
+class StoreGraph {
+public:
+    StoreGraph(const Index& ix, const omen_storage_t* st, const QueryDist* qd) : ix_(ix), st_(st), qd_(qd) {}
+
+    void visited_reset() { visited_.clear(); }
+    bool visit(uint32_t id) { return visited_.insert(id); }
+    void prefetch(uint32_t) {}
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out);
+    bool distances(const uint32_t* ids, size_t n, float* out);
+
+    // Full record of id into out (resized to the record's length).
+    bool read_full(uint32_t id, std::vector<uint8_t>& out);
+    // Make sure prefixes of ids are cached.
+    bool load(const uint32_t* ids, size_t n);
+    const uint8_t* prefix(uint32_t id) const;  // cached prefix, or nullptr
+    void put(uint32_t id, const uint8_t* prefix);
+
+    bool corrupt = false;  // a record with an impossible level was read
+
+private:
+    const Index& ix_;
+    const omen_storage_t* st_;
+    const QueryDist* qd_;
+    IdSet visited_;
+    std::unordered_map<uint32_t, uint32_t> slot_;
+    std::vector<uint8_t> cache_;
+    std::vector<uint32_t> missing_;
+    std::vector<uint8_t> full_;
+};
+
+class Scan {
+public:
+    Scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level, const float* query,
+         uint32_t ef);
+    // false: storage failure.
+    bool next(omen_candidate_t* out, uint32_t max, uint32_t* n);
+
+    bool corrupt = false;  // a record with an impossible level was read
+
+private:
+    struct Item {
+        float d;
+        uint32_t id;
+        uint64_t payload;
+        bool deleted;
+    };
+    struct ItemGreater {
+        bool operator()(const Item& a, const Item& b) const {
+            return b.d < a.d || (b.d == a.d && b.id < a.id);
+        }
+    };
+    bool start();
+    bool expand(const Item& it);
+    bool read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out);
+    void push(const Item& it);
+
+    const Index& ix_;
+    omen_storage_t st_;
+    uint32_t entry_, entry_level_, ef_;
+    QueryDist qd_;
+    bool started_ = false;
+    uint32_t phase1_left_ = 0;
+    IdSet visited_;
+    std::vector<Item> pending_;   // min-heap: discovered, not yet returned
+    std::vector<Item> frontier_;  // min-heap: discovered, not yet expanded
+    std::vector<float> top_;      // scratch for the first beam search (max-heap)
+    std::vector<uint8_t> full_, buf_;
+    std::vector<uint32_t> ids_;
+    std::vector<float> fresh_;
+};
+
+struct Plan {
+    std::vector<uint8_t> record;
+    bool has_record = false;
+    std::vector<std::pair<uint32_t, std::vector<uint8_t>>> edits;
+    bool new_entry = false;
+};
+
+// 0 = ok, otherwise an omen_status_t.
+omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
+                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan);
+omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id, Plan& plan);
+
+}  // namespace omendb::core
+
+#ifdef POSTGRES_H
+#error "src/core must not include PostgreSQL headers"
+#endif

@@ -1,0 +1,139 @@
+// kernels_avx2.cpp: AVX2 + FMA kernels, written with SIMDe's prefixed intrinsics.  This is the only
+// translation unit built with -mavx2 -mfma; everything lives in its own namespace so no inline code
+// compiled for AVX2 leaks into code that runs on older CPUs.  Includes no PostgreSQL headers.
+#include "core/kernels.hpp"
+
+#if defined(__AVX2__) && defined(__FMA__)
+#include <simde/x86/avx2.h>
+#include <simde/x86/fma.h>
+
+namespace omendb::core::avx2 {
+namespace {
+
+inline float hsum(simde__m256 v) {
+    simde__m128 lo = simde_mm256_castps256_ps128(v);
+    simde__m128 hi = simde_mm256_extractf128_ps(v, 1);
+    lo = simde_mm_add_ps(lo, hi);
+    simde__m128 sh = simde_mm_movehdup_ps(lo);
+    lo = simde_mm_add_ps(lo, sh);
+    sh = simde_mm_movehl_ps(sh, lo);
+    lo = simde_mm_add_ss(lo, sh);
+    return simde_mm_cvtss_f32(lo);
+}
+
+float l2sq(const float* a, const float* b, std::size_t n) {
+    simde__m256 s0 = simde_mm256_setzero_ps(), s1 = simde_mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        simde__m256 d0 = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i));
+        simde__m256 d1 = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i + 8), simde_mm256_loadu_ps(b + i + 8));
+        s0 = simde_mm256_fmadd_ps(d0, d0, s0);
+        s1 = simde_mm256_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + 8 <= n; i += 8) {
+        simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i));
+        s0 = simde_mm256_fmadd_ps(d, d, s0);
+    }
+    float s = hsum(simde_mm256_add_ps(s0, s1));
+    for (; i < n; i++) {
+        float d = a[i] - b[i];
+        s += d * d;
+    }
+    return s;
+}
+
+float dot(const float* a, const float* b, std::size_t n) {
+    simde__m256 s0 = simde_mm256_setzero_ps(), s1 = simde_mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = simde_mm256_fmadd_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i), s0);
+        s1 = simde_mm256_fmadd_ps(simde_mm256_loadu_ps(a + i + 8), simde_mm256_loadu_ps(b + i + 8), s1);
+    }
+    for (; i + 8 <= n; i += 8)
+        s0 = simde_mm256_fmadd_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i), s0);
+    float s = hsum(simde_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+float l1(const float* a, const float* b, std::size_t n) {
+    const simde__m256 sign = simde_mm256_set1_ps(-0.0f);
+    simde__m256 s0 = simde_mm256_setzero_ps(), s1 = simde_mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        simde__m256 d0 = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i));
+        simde__m256 d1 = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i + 8), simde_mm256_loadu_ps(b + i + 8));
+        s0 = simde_mm256_add_ps(s0, simde_mm256_andnot_ps(sign, d0));
+        s1 = simde_mm256_add_ps(s1, simde_mm256_andnot_ps(sign, d1));
+    }
+    for (; i + 8 <= n; i += 8) {
+        simde__m256 d = simde_mm256_sub_ps(simde_mm256_loadu_ps(a + i), simde_mm256_loadu_ps(b + i));
+        s0 = simde_mm256_add_ps(s0, simde_mm256_andnot_ps(sign, d));
+    }
+    float s = hsum(simde_mm256_add_ps(s0, s1));
+    for (; i < n; i++) s += a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+    return s;
+}
+
+void cosine_parts(const float* a, const float* b, std::size_t n, float out[3]) {
+    simde__m256 ab = simde_mm256_setzero_ps(), aa = simde_mm256_setzero_ps(), bb = simde_mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        simde__m256 va = simde_mm256_loadu_ps(a + i), vb = simde_mm256_loadu_ps(b + i);
+        ab = simde_mm256_fmadd_ps(va, vb, ab);
+        aa = simde_mm256_fmadd_ps(va, va, aa);
+        bb = simde_mm256_fmadd_ps(vb, vb, bb);
+    }
+    float sab = hsum(ab), saa = hsum(aa), sbb = hsum(bb);
+    for (; i < n; i++) {
+        sab += a[i] * b[i];
+        saa += a[i] * a[i];
+        sbb += b[i] * b[i];
+    }
+    out[0] = sab;
+    out[1] = saa;
+    out[2] = sbb;
+}
+
+std::uint64_t hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t nbytes) {
+    std::uint64_t s = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= nbytes; i += 8) {
+        std::uint64_t x, y;
+        __builtin_memcpy(&x, a + i, 8);
+        __builtin_memcpy(&y, b + i, 8);
+        s += std::uint64_t(__builtin_popcountll(x ^ y));
+    }
+    for (; i < nbytes; i++) s += std::uint64_t(__builtin_popcount(unsigned(a[i] ^ b[i])));
+    return s;
+}
+
+float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
+    const simde__m256i bits = simde_mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    simde__m256 s0 = simde_mm256_setzero_ps();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        simde__m256i byte = simde_mm256_set1_epi32(code[i >> 3]);
+        simde__m256i m = simde_mm256_cmpeq_epi32(simde_mm256_and_si256(byte, bits), bits);
+        s0 = simde_mm256_add_ps(s0, simde_mm256_and_ps(simde_mm256_castsi256_ps(m), simde_mm256_loadu_ps(q + i)));
+    }
+    float s = hsum(s0);
+    for (; i < n; i++)
+        if (code[i >> 3] & (1u << (i & 7))) s += q[i];
+    return s;
+}
+
+const KernelTable kTable = {"avx2", l2sq, dot, l1, cosine_parts, hamming, masked_sum};
+
+}  // namespace
+}  // namespace omendb::core::avx2
+
+namespace omendb::core {
+const KernelTable* avx2_kernels() { return &avx2::kTable; }
+}  // namespace omendb::core
+
+#else
+namespace omendb::core {
+const KernelTable* avx2_kernels() { return nullptr; }
+}  // namespace omendb::core
+#endif

@@ -1,0 +1,287 @@
+// quantizer.cpp: see quantizer.hpp.  Includes no PostgreSQL headers.
+#include "core/quantizer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace omendb::core {
+
+namespace {
+constexpr uint32_t kQuantMagic = 0x32514d4fu;  // "OMQ2"
+constexpr double kPi = 3.14159265358979323846;
+// 2-bit levels (Lloyd-Max for a unit Gaussian, scaled so the inner level is 1).
+constexpr float kLevelOuter = 1.510f / 0.4528f;
+constexpr float kLevelThreshold = 0.9816f;
+
+uint64_t splitmix64(uint64_t& x) {
+    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// In-place (unnormalised) fast Walsh-Hadamard transform; n is a power of two.
+void fwht(float* v, uint32_t n) {
+    for (uint32_t h = 1; h < n; h <<= 1) {
+        for (uint32_t i = 0; i < n; i += 2 * h) {
+            for (uint32_t j = i; j < i + h; j++) {
+                float a = v[j], b = v[j + h];
+                v[j] = a + b;
+                v[j + h] = a - b;
+            }
+        }
+    }
+}
+}  // namespace
+
+Quantizer::Quantizer(uint32_t dim_, uint32_t metric_, uint32_t quant_, uint32_t m_, uint64_t seed)
+    : dim(dim_), metric(metric_), quant(quant_), layout(dim_, quant_, m_) {
+    const KernelTable& k = kernels();
+    exact_fn_ = metric == OMEN_METRIC_IP ? k.dot : metric == OMEN_METRIC_L1 ? k.l1 : k.l2sq;
+    exact_sign_ = metric == OMEN_METRIC_IP ? -1.0f : 1.0f;
+    if (quantized()) {
+        mean.assign(dim, 0.0f);
+        rot_dim = rot_dim_for(dim);
+        rot_seed = seed;
+        make_rotation();
+    }
+}
+
+void Quantizer::make_rotation() {
+    signs_.resize(3 * static_cast<size_t>(rot_dim));
+    uint64_t x = rot_seed ^ 0x6F6D656E64627271ull;
+    for (float& f : signs_) f = (splitmix64(x) >> 63) ? -1.0f : 1.0f;
+    cos_table_.resize(rot_dim + 1);
+    for (uint32_t h = 0; h <= rot_dim; h++)
+        cos_table_[h] = static_cast<float>(std::cos(kPi * static_cast<double>(h) / static_cast<double>(rot_dim)));
+}
+
+void Quantizer::rotate(const float* v, float* out, float* vc) const {
+    double dc = 0;
+    for (uint32_t i = 0; i < dim; i++) {
+        out[i] = v[i] - mean[i];
+        dc += static_cast<double>(out[i]) * mean[i];
+    }
+    for (uint32_t i = dim; i < rot_dim; i++) out[i] = 0.0f;
+    for (int round = 0; round < 3; round++) {
+        const float* sg = signs_.data() + static_cast<size_t>(round) * rot_dim;
+        for (uint32_t i = 0; i < rot_dim; i++) out[i] *= sg[i];
+        fwht(out, rot_dim);
+    }
+    // Three unnormalised transforms scale by rot_dim^(3/2).
+    const float s = 1.0f / (static_cast<float>(rot_dim) * std::sqrt(static_cast<float>(rot_dim)));
+    for (uint32_t i = 0; i < rot_dim; i++) out[i] *= s;
+    if (vc) *vc = static_cast<float>(dc);
+}
+
+void Quantizer::prepare(const float* in, float* out) const {
+    std::memcpy(out, in, sizeof(float) * dim);
+    if (metric == OMEN_METRIC_COSINE) {
+        float n2 = kernels().dot(in, in, dim);
+        if (n2 > 0.0f && std::isfinite(n2)) {
+            float inv = 1.0f / std::sqrt(n2);
+            for (uint32_t i = 0; i < dim; i++) out[i] *= inv;
+        }
+    }
+}
+
+void Quantizer::set_mean(const std::vector<double>& sums, size_t n) {
+    if (!quantized()) return;
+    double s = 0;
+    for (uint32_t j = 0; j < dim; j++) {
+        mean[j] = n ? static_cast<float>(sums[j] / static_cast<double>(n)) : 0.0f;
+        s += static_cast<double>(mean[j]) * mean[j];
+    }
+    mean_sq = static_cast<float>(s);
+}
+
+void Quantizer::encode(const float* o, uint8_t* rec) const {
+    if (!quantized()) {
+        std::memcpy(rec + layout.header, o, sizeof(float) * dim);
+        return;
+    }
+    std::vector<float> r(rot_dim);
+    float ocf;
+    rotate(o, r.data(), &ocf);
+    uint8_t* sign = rec + layout.header;
+    uint8_t* low = sign + layout.plane_bytes;
+    std::memset(sign, 0, layout.code_bytes);
+    double n2 = 0, abs_sum = 0;
+    for (uint32_t i = 0; i < rot_dim; i++) {
+        n2 += static_cast<double>(r[i]) * r[i];
+        abs_sum += std::fabs(r[i]);
+        if (r[i] > 0) sign[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+    }
+    float norm = static_cast<float>(std::sqrt(n2));
+    float scale = 0.0f;
+    if (quant == OMEN_QUANT_BINARY) {
+        scale = n2 > 0 ? static_cast<float>(abs_sum / (std::sqrt(n2) * std::sqrt(static_cast<double>(rot_dim)))) : 0.0f;
+    } else {
+        const double thr = kLevelThreshold * std::sqrt(n2 / rot_dim);
+        double dr = 0;
+        for (uint32_t i = 0; i < rot_dim; i++) {
+            bool pos = r[i] > 0, big = std::fabs(r[i]) > thr;
+            // k = b0 + 2 b1: 3 = +L, 2 = +1, 1 = -1, 0 = -L; b0 = (pos == big).
+            if (pos == big) low[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+            double d = (pos ? 1.0 : -1.0) * (big ? kLevelOuter : 1.0);
+            dr += d * r[i];
+        }
+        scale = dr > 0 ? static_cast<float>(n2 / dr) : 0.0f;
+    }
+    std::memcpy(rec + kOffCorr, &norm, 4);
+    std::memcpy(rec + kOffCorr + 4, &scale, 4);
+    std::memcpy(rec + kOffCorr + 8, &ocf, 4);
+}
+
+size_t Quantizer::serialized_size() const { return quantized() ? 16 + 4 * static_cast<size_t>(dim) : 0; }
+
+void Quantizer::serialize(uint8_t* out) const {
+    if (!quantized()) return;
+    std::memcpy(out, &kQuantMagic, 4);
+    std::memcpy(out + 4, &dim, 4);
+    std::memcpy(out + 8, &rot_seed, 8);
+    std::memcpy(out + 16, mean.data(), 4 * static_cast<size_t>(dim));
+}
+
+bool Quantizer::deserialize(const uint8_t* in, size_t len) {
+    if (!quantized()) return true;
+    if (len != serialized_size() || !in) return false;
+    uint32_t magic, d;
+    std::memcpy(&magic, in, 4);
+    std::memcpy(&d, in + 4, 4);
+    if (magic != kQuantMagic || d != dim) return false;
+    std::memcpy(&rot_seed, in + 8, 8);
+    std::memcpy(mean.data(), in + 16, 4 * static_cast<size_t>(dim));
+    double s = 0;
+    for (uint32_t j = 0; j < dim; j++) {
+        if (!std::isfinite(mean[j])) return false;
+        s += static_cast<double>(mean[j]) * mean[j];
+    }
+    mean_sq = static_cast<float>(s);
+    make_rotation();
+    return true;
+}
+
+float Quantizer::exact(const float* a, const float* b) const { return exact_sign_ * exact_fn_(a, b, dim); }
+
+float Quantizer::pair(const uint8_t* pa, const uint8_t* pb) const {
+    if (!quantized()) {
+        return exact(reinterpret_cast<const float*>(pa + layout.header),
+                     reinterpret_cast<const float*>(pb + layout.header));
+    }
+    uint64_t h = kernels().hamming(pa + layout.header, pb + layout.header, layout.plane_bytes);
+    float na = rec_corr(pa, 0), nb = rec_corr(pb, 0);
+    float rr = na * nb * ham_to_ip(h);
+    switch (metric) {
+        case OMEN_METRIC_IP: return -(rr + rec_corr(pa, 2) + rec_corr(pb, 2) + mean_sq);
+        case OMEN_METRIC_L1: {
+            float l2 = na * na + nb * nb - 2 * rr;
+            return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * dim / static_cast<float>(kPi));
+        }
+        default: return na * na + nb * nb - 2 * rr;
+    }
+}
+
+float Quantizer::to_sql(float d) const {
+    switch (metric) {
+        case OMEN_METRIC_L2: return std::sqrt(std::max(d, 0.0f));
+        case OMEN_METRIC_COSINE: return std::min(std::max(d * 0.5f, 0.0f), 2.0f);
+        case OMEN_METRIC_L1: return std::max(d, 0.0f);
+        default: return d;
+    }
+}
+
+void QueryDist::init(const Quantizer& qz, const float* raw, bool symmetric) {
+    qz_ = &qz;
+    symmetric_ = symmetric;
+    k_ = &kernels();
+    const uint32_t dim = qz.dim;
+    q_.resize(dim);
+    qz.prepare(raw, q_.data());
+    own_.assign(qz.layout.prefix, 0);
+    qz.encode(q_.data(), own_.data());
+    if (!qz.quantized()) return;
+    qnorm_ = rec_corr(own_.data(), 0);
+    double cq = 0;
+    for (uint32_t i = 0; i < dim; i++) cq += static_cast<double>(qz.mean[i]) * q_[i];
+    cq_ = static_cast<float>(cq);
+    if (qz.quant == OMEN_QUANT_RABITQ) {
+        r_.resize(qz.rot_dim);
+        qz.rotate(q_.data(), r_.data());
+        double s = 0;
+        for (uint32_t i = 0; i < qz.rot_dim; i++) s += r_[i];
+        rsum_ = static_cast<float>(s);
+        // Byte lookup tables turn each masked sum into rot_dim/8 loads (FastScan-like); 256 adds per
+        // byte to build, so only below a size where a scan amortises them.
+        lut_.clear();
+        if (qz.rot_dim >= 8 && qz.rot_dim <= 4096) {
+            const uint32_t nb = qz.rot_dim / 8;
+            lut_.resize(static_cast<size_t>(nb) * 256);
+            for (uint32_t j = 0; j < nb; j++) {
+                float* t = &lut_[static_cast<size_t>(j) * 256];
+                const float* x = &r_[8 * j];
+                t[0] = 0.0f;
+                for (uint32_t v = 1; v < 256; v++) t[v] = t[v & (v - 1)] + x[__builtin_ctz(v)];
+            }
+        }
+    }
+}
+
+void QueryDist::init_symmetric(const Quantizer& qz, const uint8_t* prefix) {
+    qz_ = &qz;
+    k_ = &kernels();
+    symmetric_ = true;
+    own_.assign(prefix, prefix + qz.layout.prefix);
+}
+
+float QueryDist::operator()(const uint8_t* p) const {
+    const Quantizer& qz = *qz_;
+    if (!qz.quantized()) return qz.exact(q_.data(), reinterpret_cast<const float*>(p + qz.layout.header));
+    if (qz.quant == OMEN_QUANT_BINARY || symmetric_) {
+        // Symmetric: the query's own prefix against the record's.
+        // For IP, pair() adds <q - c, c> + |c|^2, which is <c, q>.
+        return qz.pair(own_.data(), p);
+    }
+    // 2-bit asymmetric estimator.
+    float no = rec_corr(p, 0), scale = rec_corr(p, 1);
+    float rr = 0.0f;
+    if (scale != 0.0f) {
+        const uint8_t* sign = p + qz.layout.header;
+        const uint8_t* low = sign + qz.layout.plane_bytes;
+        float ms1, ms0;
+        if (!lut_.empty()) {
+            const uint32_t nb = qz.rot_dim / 8;
+            const float* t = lut_.data();
+            float a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+            uint32_t j = 0;
+            for (; j + 1 < nb; j += 2, t += 512) {
+                a0 += t[sign[j]];
+                b0 += t[low[j]];
+                a1 += t[256 + sign[j + 1]];
+                b1 += t[256 + low[j + 1]];
+            }
+            if (j < nb) {
+                a0 += t[sign[j]];
+                b0 += t[low[j]];
+            }
+            ms1 = a0 + a1;
+            ms0 = b0 + b1;
+        } else {
+            ms1 = k_->masked_sum(r_.data(), sign, qz.rot_dim);
+            ms0 = k_->masked_sum(r_.data(), low, qz.rot_dim);
+        }
+        float dq = -kLevelOuter * rsum_ + (kLevelOuter - 1.0f) * ms0 + (kLevelOuter + 1.0f) * ms1;
+        rr = scale * dq;
+    }
+    switch (qz.metric) {
+        case OMEN_METRIC_IP: return -(rr + rec_corr(p, 2) + cq_);
+        case OMEN_METRIC_L1: {
+            float l2 = no * no + qnorm_ * qnorm_ - 2 * rr;
+            return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * qz.dim / 3.14159265f);
+        }
+        default: return no * no + qnorm_ * qnorm_ - 2 * rr;
+    }
+}
+
+}  // namespace omendb::core

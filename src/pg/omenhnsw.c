@@ -1,0 +1,423 @@
+/*-------------------------------------------------------------------------
+ *
+ * omenhnsw.c
+ *	  The omenhnsw index access method: handler, reloptions, GUCs, cost
+ *	  estimation, build phase names and small helpers shared by the AM.
+ *
+ * Cost model.  An omenhnsw scan is a graph search: before the first row it
+ * explores about ef_search * rerank_factor candidates (each costs 2*m code
+ * distances, and a heap fetch plus an exact distance when the codes are
+ * quantized); every further row costs about as much as one more candidate.
+ * The planner scales the run cost by LIMIT / (estimated rows), so a WHERE
+ * clause keeping a fraction s of the rows makes the scan cost about 1/s
+ * times more per returned row, which is what an iterative scan really does.
+ * Below OMENHNSW_EXACT_ROWS matching rows an exact plan (a B-tree or a
+ * sequential scan, then a sort of the few matching rows) is both exact and
+ * faster, so there the index path is charged at least a full sequential
+ * scan of the table, which any exact plan undercuts.
+ *
+ * Copyright (c) 2026, OmenDB developers
+ *
+ * IDENTIFICATION
+ *	  src/pg/omenhnsw.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/reloptions.h"
+#include "commands/progress.h"
+#include "commands/vacuum.h"
+#include "optimizer/cost.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/pathnode.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/rel.h"
+#include "utils/selfuncs.h"
+
+#include "pg/omendb.h"
+#include "pg/omenhnsw.h"
+
+PG_FUNCTION_INFO_V1(omenhnswhandler);
+
+int			omenhnsw_ef_search = OMENHNSW_DEFAULT_EF_SEARCH;
+int			omenhnsw_rerank_factor = OMENHNSW_DEFAULT_RERANK_FACTOR;
+
+static relopt_kind omenhnsw_relopt_kind;
+
+static relopt_enum_elt_def omenhnsw_quant_values[] = {
+	{"none", OMEN_QUANT_NONE},
+	{"binary", OMEN_QUANT_BINARY},
+	{"rabitq", OMEN_QUANT_RABITQ},
+	{"auto", OMENHNSW_QUANT_AUTO},
+	{(const char *) NULL}
+};
+
+/*
+ * OmenHnswInit
+ *		Define the reloptions and GUCs.  Called once from _PG_init.
+ */
+void
+OmenHnswInit(void)
+{
+	omenhnsw_relopt_kind = add_reloption_kind();
+
+	add_int_reloption(omenhnsw_relopt_kind, "m",
+					  "Maximum number of neighbours per node on upper layers (layer 0 keeps 2*m)",
+					  OMENHNSW_DEFAULT_M, OMENHNSW_MIN_M, OMENHNSW_MAX_M,
+					  AccessExclusiveLock);
+	add_int_reloption(omenhnsw_relopt_kind, "ef_construction",
+					  "Candidate list size while building the graph (at least 2*m)",
+					  OMENHNSW_DEFAULT_EF_CONSTRUCTION,
+					  OMENHNSW_MIN_EF_CONSTRUCTION, OMENHNSW_MAX_EF_CONSTRUCTION,
+					  AccessExclusiveLock);
+	add_enum_reloption(omenhnsw_relopt_kind, "quantization",
+					   "How vectors are coded in the graph: auto, none, binary or rabitq",
+					   omenhnsw_quant_values, OMENHNSW_DEFAULT_QUANT,
+					   gettext_noop("Valid values are \"auto\", \"none\", \"binary\" and \"rabitq\"."),
+					   AccessExclusiveLock);
+
+	DefineCustomIntVariable("omenhnsw.ef_search",
+							"Candidate list size of an omenhnsw search.",
+							"Larger values give better recall and slower queries.",
+							&omenhnsw_ef_search,
+							OMENHNSW_DEFAULT_EF_SEARCH, 1, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("omenhnsw.rerank_factor",
+							"Candidates re-ranked with exact distances per batch, as a multiple of ef_search.",
+							"Only used with quantized indexes; larger values give better recall and slower queries.",
+							&omenhnsw_rerank_factor,
+							OMENHNSW_DEFAULT_RERANK_FACTOR, 1, 100,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("omenhnsw");
+}
+
+/*
+ * omenhnswoptions
+ *		Parse and validate reloptions.  ef_construction >= 2*m is checked at
+ *		build time, since either option may be set alone.
+ */
+static bytea *
+omenhnswoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"m", RELOPT_TYPE_INT, offsetof(OmenHnswOptions, m)},
+		{"ef_construction", RELOPT_TYPE_INT, offsetof(OmenHnswOptions, efConstruction)},
+		{"quantization", RELOPT_TYPE_ENUM, offsetof(OmenHnswOptions, quantization)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate,
+									  omenhnsw_relopt_kind,
+									  sizeof(OmenHnswOptions),
+									  tab, lengthof(tab));
+}
+
+int
+OmenHnswGetM(Relation index)
+{
+	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
+
+	return opts ? opts->m : OMENHNSW_DEFAULT_M;
+}
+
+int
+OmenHnswGetEfConstruction(Relation index)
+{
+	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
+
+	return opts ? opts->efConstruction : OMENHNSW_DEFAULT_EF_CONSTRUCTION;
+}
+
+omen_quant_t
+OmenHnswGetQuant(Relation index)
+{
+	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
+
+	return (omen_quant_t) (opts ? opts->quantization : OMENHNSW_DEFAULT_QUANT);
+}
+
+/*
+ * OmenHnswResolveQuant
+ *		The quantization mode 'auto' stands for, given the dimension (see
+ *		OMENHNSW_QUANT_AUTO); other modes are returned unchanged, and 'auto'
+ *		too while the dimension is unknown (dim == 0).
+ */
+omen_quant_t
+OmenHnswResolveQuant(omen_quant_t quant, uint32 dim)
+{
+	if ((int) quant != OMENHNSW_QUANT_AUTO || dim == 0)
+		return quant;
+	return dim < OMENHNSW_AUTO_QUANT_MIN_DIM ? OMEN_QUANT_NONE : OMEN_QUANT_RABITQ;
+}
+
+/*
+ * OmenHnswMetricFromProc
+ *		The metric a distance function implements, by its name, or -1.
+ *		The opclass's support function 1 is the distance function.
+ */
+int
+OmenHnswMetricFromProc(Oid procoid)
+{
+	char	   *name = get_func_name(procoid);
+	int			metric = -1;
+
+	if (name == NULL)
+		return -1;
+	if (strcmp(name, "l2_distance") == 0)
+		metric = OMEN_METRIC_L2;
+	else if (strcmp(name, "vector_negative_inner_product") == 0)
+		metric = OMEN_METRIC_IP;
+	else if (strcmp(name, "cosine_distance") == 0)
+		metric = OMEN_METRIC_COSINE;
+	else if (strcmp(name, "l1_distance") == 0)
+		metric = OMEN_METRIC_L1;
+	pfree(name);
+	return metric;
+}
+
+/*
+ * OmenHnswGetMetric
+ *		The metric of the index's opclass.  ERROR if support function 1 is
+ *		not one of the four distance functions (amvalidate reports it too).
+ */
+omen_metric_t
+OmenHnswGetMetric(Relation index)
+{
+	Oid			procoid = index_getprocid(index, 1, 1);
+	int			metric;
+
+	if (!OidIsValid(procoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+				 errmsg("operator class of index \"%s\" has no distance function",
+						RelationGetRelationName(index))));
+	metric = OmenHnswMetricFromProc(procoid);
+	if (metric < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("distance function %s is not supported by omenhnsw",
+						format_procedure(procoid)),
+				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops.")));
+	return (omen_metric_t) metric;
+}
+
+/*
+ * OmenHnswCheckStatus
+ *		Turn a core status into an ERROR.  OMEN_ERR_STORAGE re-throws the
+ *		error the storage callback saved (keeping its SQLSTATE).  Must be
+ *		called with no buffer content lock held.
+ */
+void
+OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage, const char *what)
+{
+	if (st == OMEN_OK)
+		return;
+	if (st == OMEN_ERR_STORAGE && storage != NULL && storage->error != NULL)
+	{
+		ErrorData  *edata = storage->error;
+
+		storage->error = NULL;
+		ReThrowError(edata);
+	}
+	if (st == OMEN_ERR_OOM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("omenhnsw: %s failed to allocate memory.", what)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INTERNAL_ERROR),
+			 errmsg("omenhnsw: %s failed: %s", what, omen_status_message(st))));
+}
+
+/*
+ * omenhnswbuildphasename
+ *		Names of the build sub-phases shown in pg_stat_progress_create_index.
+ */
+static char *
+omenhnswbuildphasename(int64 phasenum)
+{
+	switch (phasenum)
+	{
+		case PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE:
+			return "initializing";
+		case OMENHNSW_PHASE_LOAD:
+			return "loading tuples";
+		case OMENHNSW_PHASE_GRAPH:
+			return "building graph";
+		case OMENHNSW_PHASE_WRITE:
+			return "writing pages";
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * omenhnswcostestimate
+ *		See the cost model in the file header.  Reads the metapage (m, dim,
+ *		quantization) under a short buffer share lock.
+ */
+static void
+omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+					 Cost *indexStartupCost, Cost *indexTotalCost,
+					 Selectivity *indexSelectivity, double *indexCorrelation,
+					 double *indexPages)
+{
+	IndexOptInfo *info = path->indexinfo;
+	RelOptInfo *rel = info->rel;
+	GenericCosts costs;
+	OmenHnswMetaPageData meta;
+	Relation	index;
+	double		ntuples;
+	double		m;
+	double		dim;
+	double		batch;
+	double		distCost;
+	double		perCandidate;
+	double		startup;
+	double		run;
+	Selectivity qualSel;
+
+	/* Without ORDER BY the index can answer nothing. */
+	if (path->indexorderbys == NIL)
+	{
+		*indexStartupCost = disable_cost;
+		*indexTotalCost = disable_cost;
+		*indexSelectivity = 0;
+		*indexCorrelation = 0;
+		*indexPages = 0;
+		return;
+	}
+
+	MemSet(&costs, 0, sizeof(costs));
+	genericcostestimate(root, path, loop_count, &costs);
+
+	/* the metapage tells m, dim and quantization (defaults if not built) */
+	index = index_open(info->indexoid, NoLock);
+	if (RelationGetNumberOfBlocks(index) > OMENHNSW_METAPAGE_BLKNO)
+		OmenHnswReadMeta(index, &meta);
+	else
+		OmenHnswInitMeta(&meta, 0, OMEN_METRIC_L2, OMENHNSW_DEFAULT_QUANT,
+						 OMENHNSW_DEFAULT_M, OMENHNSW_DEFAULT_EF_CONSTRUCTION);
+	index_close(index, NoLock);
+
+	ntuples = Max(info->tuples, 1.0);
+	m = meta.m > 0 ? meta.m : OMENHNSW_DEFAULT_M;
+	dim = meta.dim > 0 ? meta.dim : 128;
+	meta.quant = OmenHnswResolveQuant(meta.quant, dim);
+
+	/* one estimated distance on codes (1 bit/dim) or on float vectors */
+	if (meta.quant == OMEN_QUANT_NONE)
+	{
+		distCost = cpu_operator_cost * (1.0 + dim / 32.0);
+		batch = omenhnsw_ef_search;
+		perCandidate = 2.0 * m * distCost;
+	}
+	else
+	{
+		distCost = cpu_operator_cost * (1.0 + dim / 512.0);
+		batch = (double) omenhnsw_ef_search * omenhnsw_rerank_factor;
+		/* graph work + heap fetch + exact distance of the re-rank */
+		perCandidate = 2.0 * m * distCost + cpu_tuple_cost +
+			cpu_operator_cost * (1.0 + dim / 32.0);
+	}
+	batch = Min(batch, ntuples);
+
+	startup = log(ntuples) * 2.0 * m * distCost + batch * perCandidate;
+	run = (ntuples - batch) * perCandidate;
+
+	/*
+	 * A highly selective WHERE clause (beyond a partial index's predicate,
+	 * which the index already applies): few rows can be returned, an exact
+	 * plan is better; charge at least a sequential scan of the table.
+	 */
+	qualSel = clauselist_selectivity(root, info->indrestrictinfo, rel->relid,
+									 JOIN_INNER, NULL);
+	if (qualSel < 1.0 && qualSel * ntuples < OMENHNSW_EXACT_ROWS)
+		startup += rel->pages * seq_page_cost + ntuples * cpu_tuple_cost;
+
+	*indexStartupCost = startup + costs.indexStartupCost;
+	*indexTotalCost = *indexStartupCost + run;
+	*indexSelectivity = 1.0;
+	*indexCorrelation = 0;
+	*indexPages = costs.numIndexPages;
+}
+
+/*
+ * omenhnswproperty
+ *		amproperty: the indexed column is distance-orderable (the generic
+ *		code cannot tell); everything else is left to the generic code.
+ */
+static bool
+omenhnswproperty(Oid index_oid, int attno, IndexAMProperty prop,
+				 const char *propname, bool *res, bool *isnull)
+{
+	if (attno == 1 && prop == AMPROP_DISTANCE_ORDERABLE)
+	{
+		*res = true;
+		*isnull = false;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * omenhnswhandler
+ *		The AM handler: fills in the IndexAmRoutine.
+ */
+Datum
+omenhnswhandler(PG_FUNCTION_ARGS)
+{
+	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
+
+	amroutine->amstrategies = 0;
+	amroutine->amsupport = 1;
+	amroutine->amoptsprocnum = 0;
+	amroutine->amcanorder = false;
+	amroutine->amcanorderbyop = true;
+	amroutine->amcanbackward = false;
+	amroutine->amcanunique = false;
+	amroutine->amcanmulticol = false;
+	amroutine->amoptionalkey = true;
+	amroutine->amsearcharray = false;
+	amroutine->amsearchnulls = false;
+	amroutine->amstorage = false;
+	amroutine->amclusterable = false;
+	amroutine->ampredlocks = false;
+	amroutine->amcanparallel = false;
+	amroutine->amcaninclude = false;
+	amroutine->amusemaintenanceworkmem = false;
+	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	amroutine->amkeytype = InvalidOid;
+
+	amroutine->ambuild = omenhnswbuild;
+	amroutine->ambuildempty = omenhnswbuildempty;
+	amroutine->aminsert = omenhnswinsert;
+	amroutine->ambulkdelete = omenhnswbulkdelete;
+	amroutine->amvacuumcleanup = omenhnswvacuumcleanup;
+	amroutine->amcanreturn = NULL;
+	amroutine->amcostestimate = omenhnswcostestimate;
+	amroutine->amoptions = omenhnswoptions;
+	amroutine->amproperty = omenhnswproperty;
+	amroutine->ambuildphasename = omenhnswbuildphasename;
+	amroutine->amvalidate = omenhnswvalidate;
+	amroutine->amadjustmembers = NULL;
+	amroutine->ambeginscan = omenhnswbeginscan;
+	amroutine->amrescan = omenhnswrescan;
+	amroutine->amgettuple = omenhnswgettuple;
+	amroutine->amgetbitmap = NULL;
+	amroutine->amendscan = omenhnswendscan;
+	amroutine->ammarkpos = NULL;
+	amroutine->amrestrpos = NULL;
+	amroutine->amestimateparallelscan = NULL;
+	amroutine->aminitparallelscan = NULL;
+	amroutine->amparallelrescan = NULL;
+
+	PG_RETURN_POINTER(amroutine);
+}

@@ -1,0 +1,329 @@
+/*-------------------------------------------------------------------------
+ *
+ * omenhnsw.h
+ *	  The omenhnsw index access method: on-disk format, lock ids and the
+ *	  declarations shared by src/pg/omenhnsw*.c.
+ *
+ * The graph algorithms live in the C++ core (include/omendb/omen_core.h);
+ * this shim only stores the byte strings ("node records") the core produces
+ * and reads them back for it.  A record's size is fixed when the node is
+ * created, so every later change is an in-place overwrite of the item.
+ *
+ * On-disk layout (any change bumps OMENHNSW_VERSION):
+ *
+ *	block 0				metapage: OmenHnswMetaPageData after the page header
+ *						(pd_lower points past it, so full-page images may
+ *						omit the hole).
+ *	blocks b..b+k-1		quantizer blob pages: the core's quantizer state
+ *						(e.g. a centering mean, 4 * dim bytes), split into
+ *						chunks; each blob page holds one item, the next chunk.
+ *						Contiguous; b and k are in the metapage.  A bulk build
+ *						writes them right after the metapage; an index built
+ *						empty writes them when the first vector is inserted.
+ *	other blocks		element pages: one item per node, the item's bytes are
+ *						the core's record, opaque to the shim except through
+ *						the omen_record_* accessors.  At most
+ *						OMENHNSW_MAX_ITEMS_PER_PAGE items per page.
+ *
+ * Every page has an OmenHnswPageOpaqueData special area telling its type and
+ * carrying OMENHNSW_PAGE_ID.
+ *
+ * Node ids: id = (block number << 8) | (offset number - 1), so blocks are
+ * limited to 24 bits (an index of at most 2^24 - 1 pages, 128 GB) and pages
+ * to 256 items.  Ids are never reused: VACUUM only sets the deleted flag in
+ * a record, it never removes an item (REINDEX reclaims the space).
+ *
+ * Payloads: the heap TID, packed as (block << 16) | offset.
+ *
+ * All fields are in the server's native byte order, like every PostgreSQL
+ * page; records are the core's little-endian byte strings.
+ *
+ * Behaviour that follows from the format (details in the .c files):
+ *	- dimensions: fixed by the column's typmod, else by the first vector
+ *	  indexed; any other dimension count is an ERROR (omenhnsw_build.c);
+ *	- NULL vectors are not indexed; a NULL query returns no rows;
+ *	- cosine: the zero vector is indexed, its distance is NaN, it sorts last
+ *	  within its batch (omenhnsw_scan.c);
+ *	- rows come out in exact distance order within a batch of
+ *	  ef_search * rerank_factor candidates, relaxed across batches, and the
+ *	  scan continues past ef_search (omenhnsw_scan.c);
+ *	- quantization 'none' is refused when the largest record does not fit in
+ *	  a page (about 1800 dimensions at m = 16);
+ *	- locking and WAL: omenhnsw_insert.c and omenhnsw_vacuum.c.
+ *
+ * Copyright (c) 2026, OmenDB developers
+ *
+ * IDENTIFICATION
+ *	  src/pg/omenhnsw.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMENHNSW_H
+#define OMENHNSW_H
+
+#include "access/amapi.h"
+#include "access/generic_xlog.h"
+#include "access/itup.h"
+#include "nodes/execnodes.h"
+#include "storage/bufmgr.h"
+#include "storage/bufpage.h"
+#include "utils/relcache.h"
+
+#include "omendb/omen_core.h"
+#include "pg/vector.h"
+
+/* ------------------------------------------------------------------------
+ * Format identification
+ * ------------------------------------------------------------------------
+ */
+#define OMENHNSW_MAGIC			0x4F4D4E48	/* "OMNH" */
+#define OMENHNSW_VERSION		1
+
+/*
+ * Page id stored in every special area (pg_filedump and friends use it to
+ * recognise the AM).  Distinct from bloom (0xFF83) and pgvector's ivfflat
+ * (0xFF84) and hnsw (0xFF90).
+ */
+#define OMENHNSW_PAGE_ID		0xFF9A
+
+/* Page types (OmenHnswPageOpaqueData.pageType) */
+#define OMENHNSW_PAGE_META		1
+#define OMENHNSW_PAGE_BLOB		2
+#define OMENHNSW_PAGE_ELEMENT	3
+
+#define OMENHNSW_METAPAGE_BLKNO	0
+
+/* Node id packing */
+#define OMENHNSW_MAX_ITEMS_PER_PAGE 256
+#define OMENHNSW_MAX_BLOCKS		((BlockNumber) 0x00FFFFFF)	/* exclusive */
+#define OmenHnswMakeId(blkno, offnum) \
+	((((uint32) (blkno)) << 8) | ((uint32) ((offnum) - 1)))
+#define OmenHnswIdGetBlock(id)	((BlockNumber) ((id) >> 8))
+#define OmenHnswIdGetOffset(id)	((OffsetNumber) (((id) & 0xFF) + 1))
+
+/*
+ * Heavyweight lock on a pseudo block number (never a real page since blocks
+ * stop at 2^24): serialises inserts with each other and with VACUUM's repair
+ * pass.  Scans take no heavyweight lock.
+ */
+#define OMENHNSW_INSERT_LOCK	((BlockNumber) 0xFFFFFFFE)
+
+/* ------------------------------------------------------------------------
+ * Page special area (every page)
+ * ------------------------------------------------------------------------
+ */
+typedef struct OmenHnswPageOpaqueData
+{
+	uint16		pageType;		/* OMENHNSW_PAGE_META / _BLOB / _ELEMENT */
+	uint16		flags;			/* reserved, zero */
+	uint16		unused;			/* reserved, zero */
+	uint16		pageId;			/* OMENHNSW_PAGE_ID */
+} OmenHnswPageOpaqueData;
+
+typedef OmenHnswPageOpaqueData *OmenHnswPageOpaque;
+
+#define OmenHnswPageGetOpaque(page) \
+	((OmenHnswPageOpaque) PageGetSpecialPointer(page))
+
+/* ------------------------------------------------------------------------
+ * Metapage contents (block 0, right after the page header)
+ * ------------------------------------------------------------------------
+ */
+typedef struct OmenHnswMetaPageData
+{
+	uint32		magic;			/* OMENHNSW_MAGIC */
+	uint32		version;		/* OMENHNSW_VERSION */
+	uint32		dim;			/* dimensions; 0 until known (untyped column,
+								 * index built empty) */
+	uint32		metric;			/* omen_metric_t, from the opclass */
+	uint32		quant;			/* omen_quant_t, from the reloption */
+	uint32		m;				/* reloption m at build time */
+	uint32		efConstruction; /* reloption ef_construction at build time */
+	uint32		flags;			/* OMENHNSW_META_* bits */
+	uint32		entryId;		/* entry point node id, OMEN_INVALID_ID if the
+								 * graph has no live node */
+	uint32		entryLevel;		/* level of the entry point */
+	uint64		seed;			/* seed given to the core's builder */
+	uint64		nodeCount;		/* records ever written, deleted included */
+	BlockNumber blobStart;		/* first quantizer blob page, or
+								 * InvalidBlockNumber */
+	uint32		blobPages;		/* number of blob pages */
+	uint32		blobLen;		/* quantizer state length in bytes */
+	BlockNumber insertPage;		/* element page new records go to first (the
+								 * last one extended), or InvalidBlockNumber */
+} OmenHnswMetaPageData;
+
+typedef OmenHnswMetaPageData *OmenHnswMetaPage;
+
+/* The quantizer is known (trained) and dim is set: the core can open. */
+#define OMENHNSW_META_TRAINED	0x0001
+
+#define OmenHnswPageGetMeta(page) \
+	((OmenHnswMetaPage) PageGetContents(page))
+
+/* Largest item a page can take (one line pointer, our special area). */
+#define OMENHNSW_MAX_RECORD_SIZE \
+	(BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - \
+	 MAXALIGN(sizeof(OmenHnswPageOpaqueData)) - sizeof(ItemIdData))
+
+/* Quantizer bytes per blob page (one item per page). */
+#define OMENHNSW_BLOB_CHUNK		(OMENHNSW_MAX_RECORD_SIZE & ~((Size) 7))
+
+/* ------------------------------------------------------------------------
+ * Options, GUCs, defaults
+ * ------------------------------------------------------------------------
+ */
+#define OMENHNSW_DEFAULT_M				16
+#define OMENHNSW_MIN_M					2
+#define OMENHNSW_MAX_M					100
+#define OMENHNSW_DEFAULT_EF_CONSTRUCTION 64
+#define OMENHNSW_MIN_EF_CONSTRUCTION	4
+#define OMENHNSW_MAX_EF_CONSTRUCTION	1000
+/*
+ * quantization = 'auto' (the default) resolves, once the dimension is known, to
+ * 'rabitq' (2-bit codes, re-ranked from the heap: 0.97 recall@10 at the default
+ * ef_search on 128-d data, a quarter of pgvector's index size) for vectors of
+ * at least OMENHNSW_AUTO_QUANT_MIN_DIM dimensions, and to 'none' below: codes of
+ * a few bits cannot rank such short vectors, and their float form is no
+ * bigger than the neighbour list anyway.  The metapage stores the resolved
+ * mode; OMENHNSW_QUANT_AUTO is never passed to the core.
+ */
+#define OMENHNSW_QUANT_AUTO				100
+#define OMENHNSW_DEFAULT_QUANT			OMENHNSW_QUANT_AUTO
+#define OMENHNSW_AUTO_QUANT_MIN_DIM		32
+#define OMENHNSW_DEFAULT_EF_SEARCH		40
+#define OMENHNSW_DEFAULT_RERANK_FACTOR	2
+#define OMENHNSW_BUILD_SEED				UINT64CONST(0x4F6D656E44420001)
+/* bulk-build threads: 1 + max_parallel_maintenance_workers, at most this */
+#define OMENHNSW_MAX_BUILD_THREADS		8
+/* nodes per omen_builder_build_step call (interrupt/progress granularity) */
+#define OMENHNSW_BUILD_STEP				1000
+/*
+ * The planner treats a query whose other quals keep fewer rows than this as
+ * better served by an exact plan (see omenhnswcostestimate).
+ */
+#define OMENHNSW_EXACT_ROWS				2000.0
+
+/* Build sub-phases (PROGRESS_CREATEIDX_SUBPHASE); 1 is "initializing" */
+#define OMENHNSW_PHASE_LOAD		2
+#define OMENHNSW_PHASE_GRAPH	3
+#define OMENHNSW_PHASE_WRITE	4
+
+typedef struct OmenHnswOptions
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int			m;
+	int			efConstruction;
+	int			quantization;	/* omen_quant_t */
+} OmenHnswOptions;
+
+extern int	omenhnsw_ef_search;
+extern int	omenhnsw_rerank_factor;
+
+/* ------------------------------------------------------------------------
+ * Storage callback context: lets the core read records, catching errors
+ * ------------------------------------------------------------------------
+ */
+typedef struct OmenHnswStorage
+{
+	omen_storage_t api;			/* handed to the core; api.ctx = this */
+	Relation	index;
+	MemoryContext callerCxt;	/* where the saved error is copied */
+	ErrorData  *error;			/* saved error, rethrown by the shim */
+} OmenHnswStorage;
+
+/*
+ * Handles owned by a memory context: the core handle is freed when the
+ * context is reset or deleted (also on ERROR), or earlier through
+ * OmenHnswHandleRelease.
+ */
+typedef struct OmenHnswHandle
+{
+	void	   *ptr;
+	void		(*free_fn) (void *);
+} OmenHnswHandle;
+
+/* The index's parameters and opened core index, as read from the metapage */
+typedef struct OmenHnswState
+{
+	OmenHnswMetaPageData meta;	/* copy of the metapage */
+	omen_params_t params;
+	omen_index_t *index;		/* NULL if not trained */
+	OmenHnswHandle *handle;		/* owns index */
+} OmenHnswState;
+
+/* omenhnsw.c */
+extern int	OmenHnswMetricFromProc(Oid procoid);
+extern omen_metric_t OmenHnswGetMetric(Relation index);
+extern int	OmenHnswGetM(Relation index);
+extern int	OmenHnswGetEfConstruction(Relation index);
+extern omen_quant_t OmenHnswGetQuant(Relation index);
+extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
+extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
+								const char *what);
+
+/* omenhnsw_page.c */
+extern void OmenHnswInitPage(Page page, uint16 pageType);
+extern Buffer OmenHnswNewBuffer(Relation index, ForkNumber forkNum);
+extern void OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim,
+							 omen_metric_t metric, omen_quant_t quant,
+							 uint32 m, uint32 efConstruction);
+extern void OmenHnswReadMeta(Relation index, OmenHnswMetaPage meta);
+extern void OmenHnswCheckMeta(Relation index, OmenHnswMetaPage meta);
+extern void OmenHnswMetaToParams(OmenHnswMetaPage meta, omen_params_t *params);
+extern uint8 *OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta);
+extern void OmenHnswOpenState(Relation index, OmenHnswState *state,
+							  MemoryContext cxt);
+extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index);
+extern OmenHnswHandle *OmenHnswHandleRegister(MemoryContext cxt, void *ptr,
+											  void (*free_fn) (void *));
+extern void OmenHnswHandleRelease(OmenHnswHandle *handle);
+extern void OmenHnswFreeIndexCb(void *p);
+extern void OmenHnswFreeScanCb(void *p);
+extern void OmenHnswFreePlanCb(void *p);
+extern void OmenHnswFreeBuilderCb(void *p);
+extern uint64 OmenHnswTidToPayload(ItemPointer tid);
+extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
+extern Vector *OmenHnswDatumToVector(Datum value);
+extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
+extern void OmenHnswCheckRecordSize(Relation index, Size len);
+
+/* omenhnsw_build.c */
+extern IndexBuildResult *omenhnswbuild(Relation heap, Relation index,
+									   IndexInfo *indexInfo);
+extern void omenhnswbuildempty(Relation index);
+
+/* omenhnsw_insert.c */
+extern bool omenhnswinsert(Relation index, Datum *values, bool *isnull,
+						   ItemPointer heap_tid, Relation heap,
+						   IndexUniqueCheck checkUnique,
+						   bool indexUnchanged,
+						   IndexInfo *indexInfo);
+extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
+								 ItemPointer tid, bool building);
+extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
+									 Size len, bool building, uint32 *npages);
+extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
+							   bool building);
+extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
+							 bool building);
+
+/* omenhnsw_scan.c */
+extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);
+extern void omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys,
+						   ScanKey orderbys, int norderbys);
+extern bool omenhnswgettuple(IndexScanDesc scan, ScanDirection dir);
+extern void omenhnswendscan(IndexScanDesc scan);
+
+/* omenhnsw_vacuum.c */
+extern IndexBulkDeleteResult *omenhnswbulkdelete(IndexVacuumInfo *info,
+												 IndexBulkDeleteResult *stats,
+												 IndexBulkDeleteCallback callback,
+												 void *callback_state);
+extern IndexBulkDeleteResult *omenhnswvacuumcleanup(IndexVacuumInfo *info,
+													IndexBulkDeleteResult *stats);
+
+/* omenhnsw_validate.c */
+extern bool omenhnswvalidate(Oid opclassoid);
+
+#endif							/* OMENHNSW_H */

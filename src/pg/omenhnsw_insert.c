@@ -1,0 +1,561 @@
+/*-------------------------------------------------------------------------
+ *
+ * omenhnsw_insert.c
+ *	  Insertion into an omenhnsw index, and the page writers shared with the
+ *	  build's on-page path and VACUUM.
+ *
+ * Locking.  Inserts serialise on a heavyweight lock on the pseudo page
+ * OMENHNSW_INSERT_LOCK (ExclusiveLock), which VACUUM's repair pass also
+ * takes; scans take none.  Under it an insert reads the metapage (entry
+ * point), draws the new node's level, reserves a slot on the insert page
+ * (or extends the index by one page), asks the core for a plan and writes
+ * it.  Buffer content locks are taken only around page reads and writes,
+ * element pages before the metapage, several element pages in block
+ * order, and never across a core call that reads pages or an ereport.
+ *
+ * WAL.  Every change goes through GenericXLog, one record per step, each
+ * leaving the index consistent on its own: (1) the new node's record (with
+ * the metapage's node count), (2) the neighbours' new images, grouped by
+ * page, at most MAX_GENERIC_XLOG_PAGES pages per record, (3) the metapage's
+ * entry point if the new node becomes it.  A crash between steps leaves a
+ * node that is not yet (fully) linked, never a dangling link.  During a
+ * build (building = true) pages are written without WAL; the build logs
+ * the whole relation when it is done.
+ *
+ * VACUUM marks records deleted without the insert lock, so a neighbour image
+ * computed from an earlier read could clear that flag: writers keep the
+ * flag of the record they overwrite.
+ *
+ * Copyright (c) 2026, OmenDB developers
+ *
+ * IDENTIFICATION
+ *	  src/pg/omenhnsw_insert.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "pg/omenhnsw.h"
+
+/* A page being changed: through GenericXLog, or directly while building. */
+typedef struct PageWrite
+{
+	GenericXLogState *xlog;		/* NULL while building */
+	int			nbuf;
+	Buffer		bufs[MAX_GENERIC_XLOG_PAGES];
+	Page		pages[MAX_GENERIC_XLOG_PAGES];
+} PageWrite;
+
+static void
+PageWriteBegin(PageWrite *pw, Relation index, bool building)
+{
+	pw->xlog = building ? NULL : GenericXLogStart(index);
+	pw->nbuf = 0;
+}
+
+/*
+ * PageWriteAdd
+ *		Register an exclusively locked buffer; returns the page to modify.
+ */
+static Page
+PageWriteAdd(PageWrite *pw, Buffer buf, bool fullImage)
+{
+	Page		page;
+
+	Assert(pw->nbuf < MAX_GENERIC_XLOG_PAGES);
+	if (pw->xlog)
+		page = GenericXLogRegisterBuffer(pw->xlog, buf,
+										 fullImage ? GENERIC_XLOG_FULL_IMAGE : 0);
+	else
+		page = BufferGetPage(buf);
+	pw->bufs[pw->nbuf] = buf;
+	pw->pages[pw->nbuf] = page;
+	pw->nbuf++;
+	return page;
+}
+
+/* Apply (WAL-log) the changes and release every buffer. */
+static void
+PageWriteFinish(PageWrite *pw)
+{
+	int			i;
+
+	if (pw->xlog)
+		GenericXLogFinish(pw->xlog);
+	else
+		for (i = 0; i < pw->nbuf; i++)
+			MarkBufferDirty(pw->bufs[i]);
+	for (i = 0; i < pw->nbuf; i++)
+		UnlockReleaseBuffer(pw->bufs[i]);
+	pw->xlog = NULL;
+	pw->nbuf = 0;
+}
+
+/* Drop the changes and release every buffer (before an ERROR). */
+static void
+PageWriteAbort(PageWrite *pw)
+{
+	int			i;
+
+	if (pw->xlog)
+		GenericXLogAbort(pw->xlog);
+	for (i = 0; i < pw->nbuf; i++)
+		UnlockReleaseBuffer(pw->bufs[i]);
+	pw->xlog = NULL;
+	pw->nbuf = 0;
+}
+
+static Buffer
+LockedBuffer(Relation index, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(index, blkno);
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	return buf;
+}
+
+/*
+ * OmenHnswWriteBlob
+ *		Append the quantizer state as blob pages (one chunk per page).
+ *		Returns the first blob block; *npages gets their count.  WAL-logged
+ *		as full images unless building.
+ */
+BlockNumber
+OmenHnswWriteBlob(Relation index, const uint8 *blob, Size len, bool building,
+				  uint32 *npages)
+{
+	BlockNumber first = InvalidBlockNumber;
+	Size		done = 0;
+	uint32		n = 0;
+
+	while (done < len)
+	{
+		Size		chunk = Min(len - done, (Size) OMENHNSW_BLOB_CHUNK);
+		Buffer		buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+		PageWrite	pw;
+		Page		page;
+
+		if (n == 0)
+			first = BufferGetBlockNumber(buf);
+		else if (BufferGetBlockNumber(buf) != first + n)
+			elog(ERROR, "omenhnsw: quantizer pages of index \"%s\" are not contiguous",
+				 RelationGetRelationName(index));
+		PageWriteBegin(&pw, index, building);
+		page = PageWriteAdd(&pw, buf, true);
+		OmenHnswInitPage(page, OMENHNSW_PAGE_BLOB);
+		if (PageAddItem(page, (Item) (blob + done), chunk, InvalidOffsetNumber,
+						false, false) != FirstOffsetNumber)
+			elog(ERROR, "omenhnsw: failed to add a quantizer chunk");
+		PageWriteFinish(&pw);
+		done += chunk;
+		n++;
+	}
+	*npages = n;
+	return first;
+}
+
+/*
+ * ReserveSlot
+ *		Find where a record of len bytes goes: the next offset on the insert
+ *		page if it has room, else a new element page (initialised and
+ *		WAL-logged together with the metapage's insert hint).  Caller holds
+ *		the insert lock, so the slot stays free until it writes it.  No
+ *		buffer lock held on entry or exit.
+ */
+static void
+ReserveSlot(Relation index, OmenHnswMetaPage meta, Size len, bool building,
+			BlockNumber *blkno, OffsetNumber *offnum)
+{
+	Buffer		buf;
+	Buffer		metabuf;
+	Page		page;
+	PageWrite	pw;
+
+	if (BlockNumberIsValid(meta->insertPage))
+	{
+		bool		fits;
+		OffsetNumber maxoff;
+
+		buf = ReadBuffer(index, meta->insertPage);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		maxoff = PageGetMaxOffsetNumber(page);
+		fits = OmenHnswPageGetOpaque(page)->pageType == OMENHNSW_PAGE_ELEMENT &&
+			maxoff < OMENHNSW_MAX_ITEMS_PER_PAGE &&
+			PageGetFreeSpace(page) >= MAXALIGN(len);
+		UnlockReleaseBuffer(buf);
+		if (fits)
+		{
+			*blkno = meta->insertPage;
+			*offnum = OffsetNumberNext(maxoff);
+			return;
+		}
+	}
+
+	buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWriteBegin(&pw, index, building);
+	page = PageWriteAdd(&pw, buf, true);
+	OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
+	page = PageWriteAdd(&pw, metabuf, false);
+	OmenHnswPageGetMeta(page)->insertPage = BufferGetBlockNumber(buf);
+	*blkno = BufferGetBlockNumber(buf);
+	*offnum = FirstOffsetNumber;
+	meta->insertPage = *blkno;
+	PageWriteFinish(&pw);
+}
+
+/*
+ * AddRecord
+ *		Write a new node's record at its reserved slot and count it in the
+ *		metapage, in one WAL record.  If trainedMeta is given, the metapage
+ *		is replaced by it (first insert into an untrained index).
+ */
+static void
+AddRecord(Relation index, BlockNumber blkno, OffsetNumber offnum,
+		  const uint8 *record, Size len, bool building,
+		  OmenHnswMetaPage trainedMeta)
+{
+	Buffer		buf = LockedBuffer(index, blkno);
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	Page		page;
+	Page		metapage;
+	OmenHnswMetaPage meta;
+
+	PageWriteBegin(&pw, index, building);
+	page = PageWriteAdd(&pw, buf, false);
+	metapage = PageWriteAdd(&pw, metabuf, false);
+
+	if (PageAddItem(page, (Item) record, len, offnum, false, false) != offnum)
+	{
+		PageWriteAbort(&pw);
+		elog(ERROR, "omenhnsw: failed to add a %zu-byte record at (%u,%u) in index \"%s\"",
+			 len, blkno, offnum, RelationGetRelationName(index));
+	}
+	meta = OmenHnswPageGetMeta(metapage);
+	if (trainedMeta)
+		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
+	meta->nodeCount++;
+	PageWriteFinish(&pw);
+}
+
+/*
+ * OmenHnswSetEntry
+ *		Point the metapage at a new entry node (OMEN_INVALID_ID: empty).
+ */
+void
+OmenHnswSetEntry(Relation index, uint32 id, uint32 level, bool building)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+
+	PageWriteBegin(&pw, index, building);
+	meta = OmenHnswPageGetMeta(PageWriteAdd(&pw, metabuf, false));
+	meta->entryId = id;
+	meta->entryLevel = (id == OMEN_INVALID_ID) ? 0 : level;
+	PageWriteFinish(&pw);
+}
+
+static int
+CompareEditBlocks(const void *a, const void *b)
+{
+	BlockNumber ba = OmenHnswIdGetBlock((*(omen_edit_t *const *) a)->id);
+	BlockNumber bb = OmenHnswIdGetBlock((*(omen_edit_t *const *) b)->id);
+
+	if (ba != bb)
+		return ba < bb ? -1 : 1;
+	return 0;
+}
+
+/*
+ * OverwriteRecord
+ *		memcpy a new image over an existing record on a locked page copy,
+ *		keeping its deleted flag.  false if the slot does not hold a record of
+ *		that length.
+ */
+static bool
+OverwriteRecord(Page page, OffsetNumber offnum, const uint8 *image, Size len)
+{
+	ItemId		itemid;
+	uint8	   *item;
+	bool		wasDeleted;
+
+	if (offnum > PageGetMaxOffsetNumber(page))
+		return false;
+	itemid = PageGetItemId(page, offnum);
+	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) != len)
+		return false;
+	item = (uint8 *) PageGetItem(page, itemid);
+	wasDeleted = omen_record_is_deleted(item);
+	memcpy(item, image, len);
+	if (wasDeleted)
+		omen_record_set_deleted(item);
+	return true;
+}
+
+/*
+ * OmenHnswWriteEdits
+ *		Overwrite records with new images, grouped by page, at most
+ *		MAX_GENERIC_XLOG_PAGES pages per WAL record; pages locked in block
+ *		order.  Each record is self-consistent (edits are independent).
+ */
+void
+OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n, bool building)
+{
+	omen_edit_t **sorted;
+	uint32		i = 0;
+	BlockNumber nblocks;
+
+	if (n == 0)
+		return;
+	nblocks = RelationGetNumberOfBlocks(index);
+	sorted = palloc(sizeof(omen_edit_t *) * n);
+	for (i = 0; i < n; i++)
+		sorted[i] = &edits[i];
+	qsort(sorted, n, sizeof(omen_edit_t *), CompareEditBlocks);
+
+	i = 0;
+	while (i < n)
+	{
+		PageWrite	pw;
+		uint32		start = i;
+		uint32		j;
+
+		PageWriteBegin(&pw, index, building);
+		while (i < n)
+		{
+			BlockNumber blkno = OmenHnswIdGetBlock(sorted[i]->id);
+
+			if (pw.nbuf == 0 ||
+				BufferGetBlockNumber(pw.bufs[pw.nbuf - 1]) != blkno)
+			{
+				if (pw.nbuf == MAX_GENERIC_XLOG_PAGES)
+					break;
+				if (blkno == OMENHNSW_METAPAGE_BLKNO || blkno >= nblocks)
+				{
+					PageWriteAbort(&pw);
+					elog(ERROR, "omenhnsw: edit of invalid node %u in index \"%s\"",
+						 sorted[i]->id, RelationGetRelationName(index));
+				}
+				PageWriteAdd(&pw, LockedBuffer(index, blkno), false);
+			}
+			i++;
+		}
+		for (j = start; j < i; j++)
+		{
+			BlockNumber blkno = OmenHnswIdGetBlock(sorted[j]->id);
+			int			k;
+
+			for (k = 0; k < pw.nbuf; k++)
+				if (BufferGetBlockNumber(pw.bufs[k]) == blkno)
+					break;
+			if (OmenHnswPageGetOpaque(pw.pages[k])->pageType != OMENHNSW_PAGE_ELEMENT ||
+				!OverwriteRecord(pw.pages[k], OmenHnswIdGetOffset(sorted[j]->id),
+								 sorted[j]->record, sorted[j]->len))
+			{
+				PageWriteAbort(&pw);
+				elog(ERROR, "omenhnsw: node %u of index \"%s\" does not match its new image",
+					 sorted[j]->id, RelationGetRelationName(index));
+			}
+		}
+		PageWriteFinish(&pw);
+	}
+	pfree(sorted);
+}
+
+/*
+ * LevelDraw
+ *		A uniform number in [0, 1) for the new node's level, derived from its
+ *		heap TID and the index seed (splitmix64), so that the same rows
+ *		inserted in the same order give the same graph (reproducible tests
+ *		and crash-recovery comparisons).  TIDs are distinct, and the mixing
+ *		makes the draws independent in practice.
+ */
+static double
+LevelDraw(uint64 payload, uint64 seed)
+{
+	uint64		z = payload + seed + UINT64CONST(0x9E3779B97F4A7C15);
+
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	z = z ^ (z >> 31);
+	return (double) (z >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/*
+ * InsertFirst
+ *		First vector of an index built empty: train the quantizer on it with
+ *		a one-vector build, write the blob pages, then the record together
+ *		with the now trained metapage.  Caller holds the insert lock.
+ */
+static void
+InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
+			ItemPointer tid, bool building)
+{
+	OmenHnswMetaPageData meta = state->meta;
+	omen_params_t params = state->params;
+	omen_builder_t *b = NULL;
+	OmenHnswHandle *handle;
+	omen_status_t st;
+	uint32		done = 0;
+	uint8	   *blob = NULL;
+	Size		blobLen;
+	uint8	   *record;
+	Size		len;
+	uint32		entry;
+	uint32		level;
+	uint32		id;
+	BlockNumber blkno;
+	OffsetNumber offnum;
+
+	if (meta.dim != 0)
+		OmenHnswCheckDim(index, meta.dim, dim);
+	params.dim = dim;
+	params.quant = OmenHnswResolveQuant(params.quant, dim);
+	if (omen_params_check(&params) != OMEN_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid omenhnsw parameters for index \"%s\"",
+						RelationGetRelationName(index))));
+
+	handle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreeBuilderCb);
+	st = omen_builder_create(&params, (size_t) 64 * 1024 * 1024, &b);
+	handle->ptr = b;
+	OmenHnswCheckStatus(st, NULL, "creating the index builder");
+	OmenHnswCheckStatus(omen_builder_add(b, x, OmenHnswTidToPayload(tid)), NULL,
+						"adding a vector to the builder");
+	while (done < 1)
+		OmenHnswCheckStatus(omen_builder_build_step(b, 1, OMENHNSW_BUILD_STEP, &done),
+							NULL, "building the graph");
+
+	len = omen_builder_record_size(b, 0);
+	OmenHnswCheckRecordSize(index, len);
+
+	blobLen = omen_builder_quantizer_size(b);
+	meta.blobStart = InvalidBlockNumber;
+	meta.blobPages = 0;
+	meta.blobLen = blobLen;
+	if (blobLen > 0)
+	{
+		blob = palloc(blobLen);
+		omen_builder_quantizer(b, blob);
+		meta.blobStart = OmenHnswWriteBlob(index, blob, blobLen, building,
+										   &meta.blobPages);
+	}
+
+	ReserveSlot(index, &meta, len, building, &blkno, &offnum);
+	id = OmenHnswMakeId(blkno, offnum);
+	record = palloc(len);
+	OmenHnswCheckStatus(omen_builder_record(b, 0, &id, record), NULL,
+						"writing a node record");
+	omen_builder_entry(b, &entry, &level);
+
+	meta.dim = dim;
+	meta.quant = params.quant;
+	meta.flags |= OMENHNSW_META_TRAINED;
+	meta.entryId = id;
+	meta.entryLevel = level;
+	/* AddRecord increments it */
+	AddRecord(index, blkno, offnum, record, len, building, &meta);
+
+	OmenHnswHandleRelease(handle);
+}
+
+/*
+ * OmenHnswInsertVector
+ *		Insert one vector with its heap TID.  Takes and releases the insert
+ *		lock; no buffer lock held on entry or exit.  building: called from
+ *		ambuild, write without WAL.
+ */
+void
+OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
+					 bool building)
+{
+	OmenHnswState state;
+	OmenHnswStorage storage;
+	omen_insert_plan_t *plan = NULL;
+	OmenHnswHandle *planHandle;
+	omen_status_t st;
+	uint32		level;
+	Size		len;
+	uint32		newId;
+	BlockNumber blkno;
+	OffsetNumber offnum;
+
+	LockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+
+	OmenHnswOpenState(index, &state, CurrentMemoryContext);
+	if (state.index == NULL)
+	{
+		InsertFirst(index, &state, x, dim, tid, building);
+		OmenHnswHandleRelease(state.handle);
+		UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+		return;
+	}
+	OmenHnswCheckDim(index, state.meta.dim, dim);
+
+	level = omen_index_random_level(state.index,
+									LevelDraw(OmenHnswTidToPayload(tid), state.meta.seed));
+	len = omen_index_record_size(state.index, level);
+	OmenHnswCheckRecordSize(index, len);
+
+	ReserveSlot(index, &state.meta, len, building, &blkno, &offnum);
+	newId = OmenHnswMakeId(blkno, offnum);
+
+	OmenHnswStorageInit(&storage, index);
+	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
+	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
+						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),
+						  newId, level, &plan);
+	planHandle->ptr = plan;
+	OmenHnswCheckStatus(st, &storage, "planning an insert");
+	if (plan->record == NULL || plan->record_len != len)
+		elog(ERROR, "omenhnsw: insert plan has a %u-byte record, expected %zu",
+			 plan->record_len, len);
+
+	/* (1) the new record, (2) the neighbours' images, (3) the entry point */
+	AddRecord(index, blkno, offnum, plan->record, len, building, NULL);
+	OmenHnswWriteEdits(index, plan->edits, plan->n_edits, building);
+	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)
+		OmenHnswSetEntry(index, newId, level, building);
+
+	OmenHnswHandleRelease(planHandle);
+	OmenHnswHandleRelease(state.handle);
+	UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+}
+
+/*
+ * omenhnswinsert
+ *		aminsert: index one heap row.  NULL vectors are not indexed.
+ */
+bool
+omenhnswinsert(Relation index, Datum *values, bool *isnull,
+			   ItemPointer heap_tid, Relation heap,
+			   IndexUniqueCheck checkUnique, bool indexUnchanged,
+			   IndexInfo *indexInfo)
+{
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	Vector	   *vec;
+
+	if (isnull[0])
+		return false;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw insert",
+								ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	vec = OmenHnswDatumToVector(values[0]);
+	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+
+	return false;
+}

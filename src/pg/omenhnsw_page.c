@@ -1,0 +1,457 @@
+/*-------------------------------------------------------------------------
+ *
+ * omenhnsw_page.c
+ *	  Page-level helpers of the omenhnsw AM: page initialisation, metapage
+ *	  and quantizer blob access, the storage callback through which the core
+ *	  reads node records, and memory-context ownership of core handles.
+ *
+ * Error handling across the core.  The core is C++ and must never be
+ * longjmp'd through.  The storage callback runs inside core frames, so its
+ * body is wrapped in PG_TRY: on an error it switches back to the caller's
+ * memory context, saves CopyErrorData(), flushes the error state and returns
+ * nonzero.  The core unwinds and returns OMEN_ERR_STORAGE, and the shim
+ * re-throws the saved error (OmenHnswCheckStatus) before doing anything
+ * else, so the SQLSTATE and message reach the client unchanged.
+ *
+ * Copyright (c) 2026, OmenDB developers
+ *
+ * IDENTIFICATION
+ *	  src/pg/omenhnsw_page.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "pg/omenhnsw.h"
+
+/*
+ * OmenHnswInitPage
+ *		Initialise an empty page of the given type with our special area.
+ */
+void
+OmenHnswInitPage(Page page, uint16 pageType)
+{
+	OmenHnswPageOpaque opaque;
+
+	PageInit(page, BLCKSZ, sizeof(OmenHnswPageOpaqueData));
+	opaque = OmenHnswPageGetOpaque(page);
+	opaque->pageType = pageType;
+	opaque->flags = 0;
+	opaque->unused = 0;
+	opaque->pageId = OMENHNSW_PAGE_ID;
+}
+
+/*
+ * OmenHnswNewBuffer
+ *		Extend the fork by one page.  Returns the new buffer pinned and
+ *		exclusively locked; the page is not initialised and not WAL-logged.
+ *		ERROR if the index would exceed OMENHNSW_MAX_BLOCKS pages.
+ */
+Buffer
+OmenHnswNewBuffer(Relation index, ForkNumber forkNum)
+{
+	Buffer		buf;
+
+	LockRelationForExtension(index, ExclusiveLock);
+	buf = ReadBufferExtended(index, forkNum, P_NEW, RBM_NORMAL, NULL);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	UnlockRelationForExtension(index, ExclusiveLock);
+
+	if (BufferGetBlockNumber(buf) >= OMENHNSW_MAX_BLOCKS)
+	{
+		UnlockReleaseBuffer(buf);
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("index \"%s\" has reached the maximum of %u pages",
+						RelationGetRelationName(index), OMENHNSW_MAX_BLOCKS),
+				 errhint("REINDEX reclaims the space of deleted rows.")));
+	}
+	return buf;
+}
+
+/*
+ * OmenHnswInitMeta
+ *		Fill in a fresh metapage image: no node, no quantizer yet.
+ */
+void
+OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim, omen_metric_t metric,
+				 omen_quant_t quant, uint32 m, uint32 efConstruction)
+{
+	MemSet(meta, 0, sizeof(OmenHnswMetaPageData));
+	meta->magic = OMENHNSW_MAGIC;
+	meta->version = OMENHNSW_VERSION;
+	meta->dim = dim;
+	meta->metric = metric;
+	meta->quant = quant;
+	meta->m = m;
+	meta->efConstruction = efConstruction;
+	meta->flags = 0;
+	meta->entryId = OMEN_INVALID_ID;
+	meta->entryLevel = 0;
+	meta->seed = OMENHNSW_BUILD_SEED;
+	meta->nodeCount = 0;
+	meta->blobStart = InvalidBlockNumber;
+	meta->blobPages = 0;
+	meta->blobLen = 0;
+	meta->insertPage = InvalidBlockNumber;
+}
+
+/*
+ * OmenHnswCheckMeta
+ *		ERROR if a metapage copy does not belong to this version of omenhnsw.
+ */
+void
+OmenHnswCheckMeta(Relation index, OmenHnswMetaPage meta)
+{
+	if (meta->magic != OMENHNSW_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not an omenhnsw index",
+						RelationGetRelationName(index))));
+	if (meta->version != OMENHNSW_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("index \"%s\" has omenhnsw format version %u, expected %u",
+						RelationGetRelationName(index), meta->version,
+						OMENHNSW_VERSION),
+				 errhint("REINDEX the index.")));
+}
+
+/*
+ * OmenHnswReadMeta
+ *		Copy the metapage into *meta and check it.  Takes and releases a
+ *		share lock on block 0; no lock held on return.
+ */
+void
+OmenHnswReadMeta(Relation index, OmenHnswMetaPage meta)
+{
+	Buffer		buf;
+
+	buf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	memcpy(meta, OmenHnswPageGetMeta(BufferGetPage(buf)),
+		   sizeof(OmenHnswMetaPageData));
+	UnlockReleaseBuffer(buf);
+
+	OmenHnswCheckMeta(index, meta);
+}
+
+void
+OmenHnswMetaToParams(OmenHnswMetaPage meta, omen_params_t *params)
+{
+	MemSet(params, 0, sizeof(omen_params_t));
+	params->dim = meta->dim;
+	params->metric = meta->metric;
+	params->quant = meta->quant;
+	params->m = meta->m;
+	params->ef_construction = meta->efConstruction;
+	params->seed = meta->seed;
+}
+
+/*
+ * OmenHnswReadBlob
+ *		Read the quantizer state.  Result: palloc'd in CurrentMemoryContext,
+ *		meta->blobLen bytes (NULL if there is none).  No lock held on return.
+ */
+uint8 *
+OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta)
+{
+	uint8	   *blob;
+	Size		done = 0;
+	uint32		i;
+
+	if (meta->blobLen == 0)
+		return NULL;
+
+	blob = palloc(meta->blobLen);
+	for (i = 0; i < meta->blobPages; i++)
+	{
+		Buffer		buf;
+		Page		page;
+		Size		len = 0;
+		bool		ok;
+
+		buf = ReadBuffer(index, meta->blobStart + i);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		ok = OmenHnswPageGetOpaque(page)->pageType == OMENHNSW_PAGE_BLOB &&
+			PageGetMaxOffsetNumber(page) == FirstOffsetNumber;
+		if (ok)
+		{
+			ItemId		itemid = PageGetItemId(page, FirstOffsetNumber);
+
+			len = ItemIdGetLength(itemid);
+			ok = done + len <= meta->blobLen;
+			if (ok)
+				memcpy(blob + done, PageGetItem(page, itemid), len);
+		}
+		UnlockReleaseBuffer(buf);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" has a corrupt quantizer page %u",
+							RelationGetRelationName(index), meta->blobStart + i)));
+		done += len;
+	}
+	if (done != meta->blobLen)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" has a truncated quantizer state",
+						RelationGetRelationName(index))));
+	return blob;
+}
+
+/* ------------------------------------------------------------------------
+ * Core handles owned by memory contexts
+ * ------------------------------------------------------------------------
+ */
+static void
+OmenHnswHandleCallback(void *arg)
+{
+	OmenHnswHandle *handle = (OmenHnswHandle *) arg;
+
+	if (handle->ptr != NULL)
+	{
+		void	   *ptr = handle->ptr;
+
+		handle->ptr = NULL;
+		handle->free_fn(ptr);
+	}
+}
+
+/*
+ * OmenHnswHandleRegister
+ *		Make cxt own a core handle: it is freed with free_fn when cxt is reset
+ *		or deleted (so also when an ERROR aborts the statement).  ptr may be
+ *		NULL and set later through handle->ptr.  Result lives in cxt.
+ */
+OmenHnswHandle *
+OmenHnswHandleRegister(MemoryContext cxt, void *ptr, void (*free_fn) (void *))
+{
+	OmenHnswHandle *handle;
+	MemoryContextCallback *cb;
+
+	handle = MemoryContextAlloc(cxt, sizeof(OmenHnswHandle));
+	handle->ptr = ptr;
+	handle->free_fn = free_fn;
+	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+	cb->func = OmenHnswHandleCallback;
+	cb->arg = handle;
+	MemoryContextRegisterResetCallback(cxt, cb);
+	return handle;
+}
+
+/* Free the handle's object now; the context callback then does nothing. */
+void
+OmenHnswHandleRelease(OmenHnswHandle *handle)
+{
+	if (handle != NULL)
+		OmenHnswHandleCallback(handle);
+}
+
+void
+OmenHnswFreeIndexCb(void *p)
+{
+	omen_index_free((omen_index_t *) p);
+}
+
+void
+OmenHnswFreeScanCb(void *p)
+{
+	omen_scan_free((omen_scan_t *) p);
+}
+
+void
+OmenHnswFreePlanCb(void *p)
+{
+	omen_insert_plan_free((omen_insert_plan_t *) p);
+}
+
+void
+OmenHnswFreeBuilderCb(void *p)
+{
+	omen_builder_free((omen_builder_t *) p);
+}
+
+/*
+ * OmenHnswOpenState
+ *		Read the metapage and, if the index is trained, open the core index
+ *		with its quantizer.  The core handle is owned by cxt.  No lock held on
+ *		entry or exit.
+ */
+void
+OmenHnswOpenState(Relation index, OmenHnswState *state, MemoryContext cxt)
+{
+	OmenHnswReadMeta(index, &state->meta);
+	OmenHnswMetaToParams(&state->meta, &state->params);
+	state->index = NULL;
+	state->handle = NULL;
+
+	if (state->meta.flags & OMENHNSW_META_TRAINED)
+	{
+		uint8	   *blob = OmenHnswReadBlob(index, &state->meta);
+		omen_index_t *idx = NULL;
+		omen_status_t st;
+
+		state->handle = OmenHnswHandleRegister(cxt, NULL, OmenHnswFreeIndexCb);
+		st = omen_index_open(&state->params, blob, state->meta.blobLen, &idx);
+		state->handle->ptr = idx;
+		OmenHnswCheckStatus(st, NULL, "opening the index");
+		state->index = idx;
+		if (blob)
+			pfree(blob);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * The storage callback
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * OmenHnswStorageRead
+ *		omen_storage_t.read: copy the first `stride` bytes of each record into
+ *		out.  Takes a share lock on one element page at a time and releases it
+ *		before reading the next page and before any ereport.  Never longjmps:
+ *		errors are saved in the OmenHnswStorage and 1 is returned.
+ */
+static int
+OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
+					uint32_t stride)
+{
+	OmenHnswStorage *storage = (OmenHnswStorage *) ctx;
+	volatile int rc = 0;
+
+	PG_TRY();
+	{
+		Buffer		buf = InvalidBuffer;
+		BlockNumber cur = InvalidBlockNumber;
+		uint32		i;
+
+		for (i = 0; i < n; i++)
+		{
+			BlockNumber blkno = OmenHnswIdGetBlock(ids[i]);
+			OffsetNumber offnum = OmenHnswIdGetOffset(ids[i]);
+			Page		page;
+			ItemId		itemid;
+			Size		len;
+
+			if (blkno != cur)
+			{
+				if (BufferIsValid(buf))
+					UnlockReleaseBuffer(buf);
+				buf = InvalidBuffer;
+				CHECK_FOR_INTERRUPTS();
+				if (ids[i] == OMEN_INVALID_ID || blkno == OMENHNSW_METAPAGE_BLKNO)
+					elog(ERROR, "omenhnsw: invalid node id %u in index \"%s\"",
+						 ids[i], RelationGetRelationName(storage->index));
+				buf = ReadBuffer(storage->index, blkno);
+				LockBuffer(buf, BUFFER_LOCK_SHARE);
+				cur = blkno;
+			}
+			page = BufferGetPage(buf);
+			if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
+				offnum > PageGetMaxOffsetNumber(page))
+			{
+				UnlockReleaseBuffer(buf);
+				ereport(ERROR,
+						(errcode(ERRCODE_INDEX_CORRUPTED),
+						 errmsg("index \"%s\" has no node %u",
+								RelationGetRelationName(storage->index), ids[i])));
+			}
+			itemid = PageGetItemId(page, offnum);
+			len = ItemIdGetLength(itemid);
+			memcpy(out + (Size) i * stride, PageGetItem(page, itemid),
+				   Min(len, (Size) stride));
+		}
+		if (BufferIsValid(buf))
+			UnlockReleaseBuffer(buf);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(storage->callerCxt);
+		storage->error = CopyErrorData();
+		FlushErrorState();
+		rc = 1;
+	}
+	PG_END_TRY();
+
+	return rc;
+}
+
+/*
+ * OmenHnswStorageInit
+ *		Set up a storage callback reading the index's element pages; errors
+ *		are saved in CurrentMemoryContext.
+ */
+void
+OmenHnswStorageInit(OmenHnswStorage *storage, Relation index)
+{
+	storage->api.ctx = storage;
+	storage->api.read = OmenHnswStorageRead;
+	storage->index = index;
+	storage->callerCxt = CurrentMemoryContext;
+	storage->error = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Small conversions and checks
+ * ------------------------------------------------------------------------
+ */
+uint64
+OmenHnswTidToPayload(ItemPointer tid)
+{
+	return ((uint64) ItemPointerGetBlockNumber(tid) << 16) |
+		(uint64) ItemPointerGetOffsetNumber(tid);
+}
+
+void
+OmenHnswPayloadToTid(uint64 payload, ItemPointer tid)
+{
+	ItemPointerSet(tid, (BlockNumber) (payload >> 16),
+				   (OffsetNumber) (payload & 0xFFFF));
+}
+
+/* Detoast a vector datum (result may be a palloc'd copy). */
+Vector *
+OmenHnswDatumToVector(Datum value)
+{
+	return DatumGetVector(value);
+}
+
+/*
+ * OmenHnswCheckDim
+ *		ERROR unless a vector has the index's number of dimensions.
+ */
+void
+OmenHnswCheckDim(Relation index, uint32 expected, int actual)
+{
+	if ((int) expected != actual)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %u dimensions, not %d", expected, actual),
+				 errdetail("Index \"%s\" holds vectors of %u dimensions.",
+						   RelationGetRelationName(index), expected)));
+}
+
+/*
+ * OmenHnswCheckRecordSize
+ *		ERROR if a node record cannot fit in a page.
+ */
+void
+OmenHnswCheckRecordSize(Relation index, Size len)
+{
+	if (len > OMENHNSW_MAX_RECORD_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("omenhnsw node of %zu bytes exceeds the maximum of %zu bytes in index \"%s\"",
+						len, (Size) OMENHNSW_MAX_RECORD_SIZE,
+						RelationGetRelationName(index)),
+				 errhint("Use quantization 'binary' or 'rabitq', or a smaller m, for vectors of this many dimensions.")));
+}

@@ -1,0 +1,389 @@
+/*-------------------------------------------------------------------------
+ *
+ * omenhnsw_scan.c
+ *	  Ordered scans of an omenhnsw index (ORDER BY vector <op> constant).
+ *
+ * The core runs a resumable best-first search.  The shim pulls candidates
+ * in batches and returns rows with xs_recheckorderby = false, i.e. already
+ * in exact distance order, so the executor never re-sorts:
+ *
+ *	- quantization 'none': candidate distances are exact; a batch is
+ *	  ef_search candidates and is returned as the core sorted it.
+ *	- quantized ('binary', 'rabitq'): candidate distances are estimates.  A
+ *	  batch is ef_search * omenhnsw.rerank_factor candidates; for each one
+ *	  the shim fetches the heap row with the scan's snapshot (invisible rows
+ *	  are dropped), computes the indexed value (the expression's value for
+ *	  an expression index) and its exact distance, and returns the batch
+ *	  sorted by exact distance (NaN last, ties by TID).
+ *
+ * When a batch is used up the next one continues the same search, so a
+ * LIMIT larger than ef_search, or a WHERE clause that rejects most rows,
+ * still gets rows until the graph is exhausted.  Order is exact within a
+ * batch and only approximately increasing across batches ("relaxed order").
+ *
+ * Deleted nodes are skipped by the core.  A TID is returned only if its node
+ * was live when read; since VACUUM marks nodes deleted before the heap
+ * reuses their TIDs, and a reused TID holds a row inserted after our
+ * snapshot, an MVCC scan never returns a stale row.  Scans take no
+ * heavyweight lock and hold at most one buffer share lock at a time (in the
+ * storage callback), never across an ereport.
+ *
+ * Copyright (c) 2026, OmenDB developers
+ *
+ * IDENTIFICATION
+ *	  src/pg/omenhnsw_scan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "catalog/index.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "pg/omenhnsw.h"
+
+typedef struct OmenHnswResult
+{
+	ItemPointerData tid;
+	float8		distance;
+} OmenHnswResult;
+
+typedef struct OmenHnswScanOpaqueData
+{
+	MemoryContext scanCxt;		/* lives as long as the scan */
+	MemoryContext queryCxt;		/* reset by every rescan: core handles */
+	MemoryContext batchCxt;		/* reset for every batch */
+	bool		first;			/* next gettuple starts the search */
+	bool		exhausted;		/* the core has no more candidates */
+	OmenHnswState state;
+	OmenHnswStorage storage;
+	omen_scan_t *search;
+	Vector	   *query;
+	uint32		batchSize;
+	omen_candidate_t *cands;	/* batchSize, in queryCxt */
+	OmenHnswResult *results;	/* current batch, in batchCxt */
+	int			nresults;
+	int			next;
+
+	/* heap access for the re-rank (quantized indexes), created lazily */
+	IndexFetchTableData *fetch;
+	TupleTableSlot *slot;
+	IndexInfo  *indexInfo;
+	EState	   *estate;
+} OmenHnswScanOpaqueData;
+
+typedef OmenHnswScanOpaqueData *OmenHnswScanOpaque;
+
+/*
+ * omenhnswbeginscan
+ *		ambeginscan: allocate the scan state; nothing is read yet.
+ */
+IndexScanDesc
+omenhnswbeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	OmenHnswScanOpaque so;
+	MemoryContext scanCxt;
+
+	scanCxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw scan",
+									ALLOCSET_DEFAULT_SIZES);
+	so = MemoryContextAllocZero(scanCxt, sizeof(OmenHnswScanOpaqueData));
+	so->scanCxt = scanCxt;
+	so->queryCxt = AllocSetContextCreate(scanCxt, "omenhnsw scan query",
+										 ALLOCSET_DEFAULT_SIZES);
+	so->batchCxt = AllocSetContextCreate(scanCxt, "omenhnsw scan batch",
+										 ALLOCSET_DEFAULT_SIZES);
+	so->first = true;
+	scan->opaque = so;
+
+	/* the AM provides the ORDER BY value arrays */
+	if (norderbys > 0)
+	{
+		scan->xs_orderbyvals = palloc0(sizeof(Datum) * norderbys);
+		scan->xs_orderbynulls = palloc(sizeof(bool) * norderbys);
+		memset(scan->xs_orderbynulls, true, sizeof(bool) * norderbys);
+	}
+	return scan;
+}
+
+/*
+ * omenhnswrescan
+ *		amrescan: take the new ORDER BY argument; the search restarts at the
+ *		next gettuple.  Frees the previous search's core handles.
+ */
+void
+omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
+			   int norderbys)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+
+	if (keys && scan->numberOfKeys > 0)
+		memmove(scan->keyData, keys, scan->numberOfKeys * sizeof(ScanKeyData));
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys,
+				scan->numberOfOrderBys * sizeof(ScanKeyData));
+
+	MemoryContextReset(so->batchCxt);
+	MemoryContextReset(so->queryCxt);	/* frees the search, then the index */
+	so->search = NULL;
+	so->state.index = NULL;
+	so->state.handle = NULL;
+	so->query = NULL;
+	so->cands = NULL;
+	so->results = NULL;
+	so->nresults = 0;
+	so->next = 0;
+	so->exhausted = false;
+	so->first = true;
+}
+
+/*
+ * StartSearch
+ *		First gettuple after a rescan: read the metapage, open the core index
+ *		and start the search.  Returns false if there is nothing to return.
+ */
+static bool
+StartSearch(IndexScanDesc scan)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
+	MemoryContext oldcxt;
+	ScanKey		key;
+	Vector	   *query;
+	omen_scan_t *search = NULL;
+	OmenHnswHandle *handle;
+	omen_status_t st;
+
+	if (scan->numberOfOrderBys != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("omenhnsw index scans need exactly one ORDER BY distance operator")));
+
+	pgstat_count_index_scan(index);
+
+	key = &scan->orderByData[0];
+	if (key->sk_flags & SK_ISNULL)
+		return false;			/* ORDER BY v <-> NULL: no rows */
+
+	oldcxt = MemoryContextSwitchTo(so->queryCxt);
+
+	OmenHnswOpenState(index, &so->state, so->queryCxt);
+	if (so->state.index == NULL || so->state.meta.entryId == OMEN_INVALID_ID)
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return false;			/* empty index */
+	}
+
+	query = OmenHnswDatumToVector(key->sk_argument);
+	if (query->dim != (int) so->state.meta.dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("query vector has %d dimensions, but index \"%s\" holds vectors of %u dimensions",
+						query->dim, RelationGetRelationName(index),
+						so->state.meta.dim)));
+	/* keep our own copy: the argument may be freed before the scan ends */
+	so->query = (Vector *) palloc(VARSIZE(query));
+	memcpy(so->query, query, VARSIZE(query));
+
+	so->batchSize = omenhnsw_ef_search;
+	if (so->state.meta.quant != OMEN_QUANT_NONE)
+		so->batchSize *= omenhnsw_rerank_factor;
+	so->cands = palloc(sizeof(omen_candidate_t) * so->batchSize);
+
+	OmenHnswStorageInit(&so->storage, index);
+	handle = OmenHnswHandleRegister(so->queryCxt, NULL, OmenHnswFreeScanCb);
+	st = omen_scan_begin(so->state.index, &so->storage.api,
+						 so->state.meta.entryId, so->state.meta.entryLevel,
+						 so->query->x, omenhnsw_ef_search, &search);
+	handle->ptr = search;
+	OmenHnswCheckStatus(st, &so->storage, "starting a scan");
+	so->search = search;
+
+	MemoryContextSwitchTo(oldcxt);
+	return true;
+}
+
+static int
+CompareResults(const void *a, const void *b)
+{
+	const OmenHnswResult *ra = (const OmenHnswResult *) a;
+	const OmenHnswResult *rb = (const OmenHnswResult *) b;
+	bool		na = isnan(ra->distance);
+	bool		nb = isnan(rb->distance);
+
+	if (na != nb)
+		return na ? 1 : -1;
+	if (!na && ra->distance != rb->distance)
+		return ra->distance < rb->distance ? -1 : 1;
+	return ItemPointerCompare((ItemPointer) &ra->tid, (ItemPointer) &rb->tid);
+}
+
+/*
+ * ExactDistance
+ *		Fetch the heap row of tid with the scan's snapshot and compute the
+ *		exact distance of its indexed value to the query.  false if the row
+ *		is not visible (or its value is NULL).  Runs in batchCxt.
+ */
+static bool
+ExactDistance(IndexScanDesc scan, ItemPointer tid, float8 *distance)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+	ExprContext *econtext;
+	bool		call_again = false;
+	bool		all_dead = false;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	Vector	   *vec;
+	bool		found;
+
+	if (so->fetch == NULL)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(so->scanCxt);
+
+		so->fetch = table_index_fetch_begin(scan->heapRelation);
+		so->slot = table_slot_create(scan->heapRelation, NULL);
+		so->indexInfo = BuildIndexInfo(scan->indexRelation);
+		so->estate = CreateExecutorState();
+		MemoryContextSwitchTo(oldcxt);
+	}
+
+	found = table_index_fetch_tuple(so->fetch, tid, scan->xs_snapshot, so->slot,
+									&call_again, &all_dead);
+	if (!found)
+		return false;
+
+	econtext = GetPerTupleExprContext(so->estate);
+	econtext->ecxt_scantuple = so->slot;
+	FormIndexDatum(so->indexInfo, so->slot, so->estate, values, isnull);
+	if (isnull[0])
+	{
+		ResetExprContext(econtext);
+		return false;
+	}
+	vec = OmenHnswDatumToVector(values[0]);
+	if (vec->dim != so->query->dim)
+	{
+		ResetExprContext(econtext);
+		return false;
+	}
+	*distance = omen_index_distance(so->state.index, so->query->x, vec->x);
+	ResetExprContext(econtext);
+	ExecClearTuple(so->slot);
+	return true;
+}
+
+/*
+ * NextBatch
+ *		Pull the next batch of candidates from the core and turn it into
+ *		results in exact order.  Sets exhausted when the core has no more.
+ */
+static void
+NextBatch(IndexScanDesc scan)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+	MemoryContext oldcxt;
+	uint32		n = 0;
+	uint32		i;
+	omen_status_t st;
+	bool		exact = so->state.meta.quant == OMEN_QUANT_NONE;
+
+	MemoryContextReset(so->batchCxt);
+	so->results = NULL;
+	so->nresults = 0;
+	so->next = 0;
+
+	st = omen_scan_next(so->search, so->cands, so->batchSize, &n);
+	OmenHnswCheckStatus(st, &so->storage, "scanning");
+	if (n == 0)
+	{
+		so->exhausted = true;
+		return;
+	}
+
+	oldcxt = MemoryContextSwitchTo(so->batchCxt);
+	so->results = palloc(sizeof(OmenHnswResult) * n);
+	for (i = 0; i < n; i++)
+	{
+		OmenHnswResult *r = &so->results[so->nresults];
+
+		OmenHnswPayloadToTid(so->cands[i].payload, &r->tid);
+		if (exact)
+			r->distance = so->cands[i].distance;
+		else if (!ExactDistance(scan, &r->tid, &r->distance))
+			continue;
+		so->nresults++;
+	}
+	if (!exact)
+		qsort(so->results, so->nresults, sizeof(OmenHnswResult), CompareResults);
+	MemoryContextSwitchTo(oldcxt);
+}
+
+/*
+ * omenhnswgettuple
+ *		amgettuple: the next row in distance order (see the file header).
+ */
+bool
+omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+
+	if (!ScanDirectionIsForward(dir))
+		elog(ERROR, "omenhnsw only supports forward scans");
+
+	if (so->first)
+	{
+		so->first = false;
+		if (!StartSearch(scan))
+			so->exhausted = true;
+	}
+
+	for (;;)
+	{
+		if (so->next < so->nresults)
+		{
+			OmenHnswResult *r = &so->results[so->next++];
+
+			scan->xs_heaptid = r->tid;
+			scan->xs_recheck = false;
+			scan->xs_recheckorderby = false;
+			if (scan->numberOfOrderBys > 0)
+			{
+				scan->xs_orderbyvals[0] = Float8GetDatum(r->distance);
+				scan->xs_orderbynulls[0] = false;
+			}
+			return true;
+		}
+		if (so->exhausted)
+			return false;
+		CHECK_FOR_INTERRUPTS();
+		NextBatch(scan);
+	}
+}
+
+/*
+ * omenhnswendscan
+ *		amendscan: release heap access and every core handle.
+ */
+void
+omenhnswendscan(IndexScanDesc scan)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+
+	if (so->fetch)
+		table_index_fetch_end(so->fetch);
+	if (so->slot)
+		ExecDropSingleTupleTableSlot(so->slot);
+	if (so->estate)
+		FreeExecutorState(so->estate);
+	MemoryContextDelete(so->scanCxt);	/* also frees the core handles */
+	scan->opaque = NULL;
+}

@@ -1,0 +1,103 @@
+-- omenhnsw scans: planner choices, scans past ef_search, filters, recall.
+-- serial builds are deterministic (the core's threaded build is not)
+SET max_parallel_maintenance_workers = 0;
+SELECT setseed(0.25);
+CREATE TABLE items (id int PRIMARY KEY, cat int, v vector(16));
+INSERT INTO items
+SELECT i, i % 1000, (SELECT array_agg(random()) FROM generate_series(1, 16) WHERE i > 0)::vector
+FROM generate_series(1, 3000) i;
+CREATE INDEX items_cat ON items (cat);
+CREATE INDEX items_v ON items USING omenhnsw (v vector_l2_ops);
+ANALYZE items;
+
+-- the planner picks the index for ORDER BY distance LIMIT k
+EXPLAIN (COSTS OFF)
+SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+-- ... also with a WHERE clause that keeps many rows
+EXPLAIN (COSTS OFF)
+SELECT id FROM items WHERE cat < 500
+ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+-- ... but not for a very selective WHERE clause: an exact plan is better
+EXPLAIN (COSTS OFF)
+SELECT id FROM items WHERE cat = 7
+ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+-- ... nor without ORDER BY, nor for an ORDER BY the opclass does not cover
+EXPLAIN (COSTS OFF) SELECT count(*) FROM items;
+EXPLAIN (COSTS OFF)
+SELECT id FROM items ORDER BY v <=> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 10;
+-- ... nor in descending order
+EXPLAIN (COSTS OFF)
+SELECT id FROM items ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' DESC LIMIT 10;
+
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+
+-- LIMIT past ef_search: the scan continues
+SET omenhnsw.ef_search = 10;
+SELECT count(*), count(DISTINCT id)
+FROM (SELECT id FROM items ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 100) s;
+SET omenhnsw.rerank_factor = 1;
+SELECT count(*), count(DISTINCT id)
+FROM (SELECT id FROM items ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 500) s;
+RESET omenhnsw.rerank_factor;
+RESET omenhnsw.ef_search;
+
+-- a selective filter never starves the query (forced onto the index)
+DROP INDEX items_cat;
+EXPLAIN (COSTS OFF)
+SELECT id FROM items WHERE cat = 7 ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 3;
+SELECT count(*) FROM (SELECT id FROM items WHERE cat = 7 ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 3) s;
+SELECT count(*) FROM (SELECT id FROM items WHERE cat % 100 = 7 ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 10) s;
+
+-- within a batch rows come out in exact distance order
+SELECT bool_and(d >= prev) AS ordered FROM (
+	SELECT d, lag(d, 1, 0::float8) OVER (ORDER BY rn) AS prev FROM (
+		SELECT row_number() OVER () AS rn, v <-> (SELECT v FROM items WHERE id = 2) AS d
+		FROM (SELECT v FROM items ORDER BY v <-> (SELECT v FROM items WHERE id = 2) LIMIT 40) s
+	) t
+) u;
+
+-- the same scan in a nested loop: rescans
+SELECT q.id, x.id AS nearest
+FROM (SELECT id, v FROM items WHERE id IN (5, 6, 7)) q,
+	LATERAL (SELECT id FROM items ORDER BY items.v <-> q.v LIMIT 1) x
+ORDER BY q.id;
+
+-- recall@10 against the exact answer, 50 queries
+CREATE TABLE queries AS SELECT id AS qid, v FROM items WHERE id % 60 = 0;
+SET enable_indexscan = off;
+SET enable_seqscan = on;
+CREATE TABLE truth AS
+SELECT q.qid, x.id FROM queries q,
+	LATERAL (SELECT id FROM items ORDER BY items.v <-> q.v LIMIT 10) x;
+RESET enable_indexscan;
+SET enable_seqscan = off;
+CREATE FUNCTION recall() RETURNS float8 AS $$
+	SELECT count(*)::float8 / (SELECT count(*) FROM truth)
+	FROM truth JOIN (
+		SELECT q.qid, x.id FROM queries q,
+			LATERAL (SELECT id FROM items ORDER BY items.v <-> q.v LIMIT 10) x
+	) a USING (qid, id)
+$$ LANGUAGE sql;
+-- default settings (rabitq, ef_search 40, rerank_factor 2): a loose floor,
+-- the quantizer's tuning in the core sets the real figure
+SELECT recall() >= 0.7 AS recall_default;
+-- a wider search and re-rank: the graph and the re-rank decide, not the codes
+SET omenhnsw.ef_search = 100;
+SET omenhnsw.rerank_factor = 4;
+SELECT recall() >= 0.95 AS recall_ef100_rerank4;
+RESET omenhnsw.rerank_factor;
+SET omenhnsw.ef_search = 200;
+SELECT recall() >= 0.97 AS recall_ef200;
+RESET omenhnsw.ef_search;
+DROP INDEX items_v;
+CREATE INDEX items_v ON items USING omenhnsw (v vector_l2_ops) WITH (quantization = none);
+SELECT recall() >= 0.95 AS recall_none;
+DROP INDEX items_v;
+CREATE INDEX items_v ON items USING omenhnsw (v vector_l2_ops) WITH (quantization = binary);
+SET omenhnsw.rerank_factor = 4;
+SELECT recall() >= 0.6 AS recall_binary;
+RESET omenhnsw.rerank_factor;
+
+DROP TABLE items, queries, truth;
+DROP FUNCTION recall();

@@ -1,0 +1,102 @@
+-- omenhnsw after the build: inserts, deletes and VACUUM, REINDEX (also
+-- CONCURRENTLY), CREATE INDEX CONCURRENTLY, DROP INDEX.
+-- serial builds are deterministic (the core's threaded build is not)
+SET max_parallel_maintenance_workers = 0;
+SELECT setseed(0.75);
+CREATE TABLE docs (id int PRIMARY KEY, v vector(8));
+INSERT INTO docs
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM generate_series(1, 1000) i;
+CREATE INDEX docs_v ON docs USING omenhnsw (v vector_l2_ops);
+SET enable_seqscan = off;
+SET enable_bitmapscan = off;
+
+-- top 10 of the index vs the exact answer, as a recall fraction
+CREATE FUNCTION topk_recall(q vector) RETURNS float8 AS $$
+DECLARE
+	exact int[];
+	got int[];
+BEGIN
+	SET LOCAL enable_indexscan = off;
+	SET LOCAL enable_seqscan = on;
+	SELECT array_agg(id) INTO exact FROM (SELECT id FROM docs ORDER BY v <-> q LIMIT 10) s;
+	SET LOCAL enable_indexscan = on;
+	SET LOCAL enable_seqscan = off;
+	-- wide enough that the graph, not the codes, decides
+	SET LOCAL omenhnsw.ef_search = 100;
+	SET LOCAL omenhnsw.rerank_factor = 4;
+	SELECT array_agg(id) INTO got FROM (SELECT id FROM docs ORDER BY v <-> q LIMIT 10) s;
+	RETURN (SELECT count(*) FROM unnest(got) g WHERE g = ANY (exact))::float8 / 10;
+END
+$$ LANGUAGE plpgsql;
+CREATE FUNCTION mean_recall() RETURNS float8 AS $$
+	SELECT avg(topk_recall(v)) FROM docs WHERE id % 50 = 0
+$$ LANGUAGE sql;
+
+-- inserts after the build
+INSERT INTO docs
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM generate_series(1001, 2000) i;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 500) s;
+SELECT id FROM docs ORDER BY v <-> (SELECT v FROM docs WHERE id = 1500) LIMIT 1;
+SELECT mean_recall() >= 0.9 AS recall_after_inserts;
+
+-- deletes and VACUUM: deleted rows never come back
+DELETE FROM docs WHERE id % 3 = 0;
+SELECT count(*) FILTER (WHERE id % 3 = 0) AS deleted_returned
+FROM (SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 300) s;
+VACUUM docs;
+SELECT count(*) FILTER (WHERE id % 3 = 0) AS deleted_returned, count(*) AS total
+FROM (SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 300) s;
+SELECT mean_recall() >= 0.9 AS recall_after_vacuum;
+-- the freed TIDs are reused by new rows; the index answers with the new rows only
+INSERT INTO docs
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM generate_series(3000, 3600) i;
+SELECT count(*) FILTER (WHERE id % 3 = 0 AND id < 3000) AS deleted_returned,
+       count(*) FILTER (WHERE id >= 3000) > 0 AS new_rows_found
+FROM (SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 500) s;
+SELECT mean_recall() >= 0.9 AS recall_after_reuse;
+
+-- delete everything: the index is empty, then usable again
+DELETE FROM docs;
+VACUUM docs;
+SELECT count(*) FROM (SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5) s;
+INSERT INTO docs VALUES (1, '[1,1,1,1,1,1,1,1]'), (2, '[0,0,0,0,0,0,0,0]');
+SELECT id FROM docs ORDER BY v <-> '[0.9,0.9,0.9,0.9,0.9,0.9,0.9,0.9]' LIMIT 5;
+INSERT INTO docs
+SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 8) WHERE i > 0)::vector
+FROM generate_series(3, 1000) i;
+SELECT mean_recall() >= 0.9 AS recall_after_refill;
+
+-- VACUUM statistics
+VACUUM ANALYZE docs;
+SELECT relpages > 0 AS has_pages, reltuples FROM pg_class WHERE relname = 'docs_v';
+
+-- REINDEX, REINDEX CONCURRENTLY, CREATE INDEX CONCURRENTLY, DROP INDEX
+REINDEX INDEX docs_v;
+SELECT mean_recall() >= 0.9 AS recall_after_reindex;
+REINDEX INDEX CONCURRENTLY docs_v;
+SELECT mean_recall() >= 0.9 AS recall_after_reindex_concurrently;
+REINDEX TABLE docs;
+DROP INDEX docs_v;
+CREATE INDEX CONCURRENTLY docs_v ON docs USING omenhnsw (v vector_l2_ops);
+SELECT indisvalid FROM pg_index WHERE indexrelid = 'docs_v'::regclass;
+EXPLAIN (COSTS OFF) SELECT id FROM docs ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+SELECT mean_recall() >= 0.9 AS recall_after_cic;
+DROP INDEX CONCURRENTLY docs_v;
+CREATE INDEX docs_v_ip ON docs USING omenhnsw (v vector_ip_ops) WITH (quantization = none);
+DELETE FROM docs WHERE id % 2 = 0;
+VACUUM docs;
+SELECT count(*) FILTER (WHERE id % 2 = 0) AS deleted_returned
+FROM (SELECT id FROM docs ORDER BY v <#> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 200) s;
+
+-- TRUNCATE empties the index
+TRUNCATE docs;
+SELECT count(*) FROM (SELECT id FROM docs ORDER BY v <#> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5) s;
+INSERT INTO docs VALUES (1, '[1,1,1,1,1,1,1,1]');
+SELECT id FROM docs ORDER BY v <#> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+
+DROP TABLE docs;
+DROP FUNCTION mean_recall();
+DROP FUNCTION topk_recall(vector);

@@ -1,0 +1,43 @@
+--
+-- The upgrade path: install the previous release (0.1.0, the vector type alone), keep data in it,
+-- ALTER EXTENSION ... UPDATE, use what the update added, and check that the updated extension has
+-- exactly the objects of a fresh install of the current version.
+--
+DROP EXTENSION omendb;
+CREATE EXTENSION omendb VERSION '0.1.0';
+SELECT extversion FROM pg_extension WHERE extname = 'omendb';
+SELECT count(*) AS omenhnsw_before FROM pg_am WHERE amname = 'omenhnsw';
+
+CREATE TABLE upgrade_items (id int, embedding vector(3));
+INSERT INTO upgrade_items SELECT i, ARRAY[i, i % 5, 1]::vector(3) FROM generate_series(1, 100) i;
+
+ALTER EXTENSION omendb UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'omendb';
+
+-- what 0.2.0 added works on data stored under 0.1.0
+CREATE INDEX upgrade_items_idx ON upgrade_items USING omenhnsw (embedding vector_l2_ops);
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM upgrade_items ORDER BY embedding <-> '[10,0,1]' LIMIT 3;
+SELECT id FROM upgrade_items ORDER BY embedding <-> '[10,0,1]' LIMIT 3;
+RESET enable_seqscan;
+
+CREATE TEMP TABLE updated_objects AS
+  SELECT pg_describe_object(classid, objid, objsubid) AS obj
+  FROM pg_depend
+  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'omendb');
+
+DROP TABLE upgrade_items;
+DROP EXTENSION omendb;
+CREATE EXTENSION omendb;
+
+CREATE TEMP TABLE fresh_objects AS
+  SELECT pg_describe_object(classid, objid, objsubid) AS obj
+  FROM pg_depend
+  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+    AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'omendb');
+
+SELECT count(*) AS objects FROM fresh_objects;
+-- both differences must be empty
+(SELECT obj FROM fresh_objects EXCEPT SELECT obj FROM updated_objects) ORDER BY 1;
+(SELECT obj FROM updated_objects EXCEPT SELECT obj FROM fresh_objects) ORDER BY 1;

@@ -1,0 +1,418 @@
+// test_capi.cpp: the C ABI of omen_core.h end to end, with a simple in-memory omen_storage_t:
+// build with the builder, export records under shim ids (i * 7 + 3), then scan, insert, delete and
+// repair through the storage-backed API.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <set>
+
+#include "omendb/omen_core.h"
+#include "test_hnsw_util.hpp"
+
+using namespace omen_test;
+
+namespace {
+
+omen_params_t params(uint32_t dim, uint32_t metric, uint32_t quant) {
+    omen_params_t p{};
+    p.dim = dim;
+    p.metric = metric;
+    p.quant = quant;
+    p.m = 12;
+    p.ef_construction = 48;
+    p.seed = 1234;
+    return p;
+}
+
+// An index in MemStorage plus what the shim would keep in its metapage.
+struct Shim {
+    omen_params_t p{};
+    MemStorage store;
+    omen_index_t* ix = nullptr;
+    uint32_t entry = OMEN_INVALID_ID, entry_level = 0;
+    std::vector<uint8_t> quantizer;
+    ~Shim() { omen_index_free(ix); }
+
+    void build(const Data& d, uint32_t nthreads) {
+        omen_builder_t* b = nullptr;
+        ASSERT_EQ(omen_builder_create(&p, size_t(1) << 30, &b), OMEN_OK);
+        for (uint32_t i = 0; i < d.n; i++) ASSERT_EQ(omen_builder_add(b, d.row(i), 1000 + i), OMEN_OK);
+        ASSERT_EQ(omen_builder_count(b), d.n);
+        uint32_t done = 0;
+        while (done < d.n) ASSERT_EQ(omen_builder_build_step(b, nthreads, 500, &done), OMEN_OK);
+        std::vector<uint32_t> ids(d.n);
+        for (uint32_t i = 0; i < d.n; i++) ids[i] = shim_id(i);
+        for (uint32_t i = 0; i < d.n; i++) {
+            std::vector<uint8_t> r(omen_builder_record_size(b, i));
+            ASSERT_EQ(omen_builder_record(b, i, ids.data(), r.data()), OMEN_OK);
+            ASSERT_EQ(omen_record_payload(r.data()), 1000u + i);
+            ASSERT_EQ(omen_record_is_deleted(r.data()), 0);
+            store.recs[ids[i]] = std::move(r);
+        }
+        uint32_t e, l;
+        omen_builder_entry(b, &e, &l);
+        entry = e == OMEN_INVALID_ID ? e : ids[e];
+        entry_level = l;
+        quantizer.resize(omen_builder_quantizer_size(b));
+        omen_builder_quantizer(b, quantizer.data());
+        omen_builder_free(b);
+        open();
+    }
+    void open() {
+        ASSERT_EQ(omen_index_open(&p, quantizer.data(), quantizer.size(), &ix), OMEN_OK);
+    }
+    omen_status_t insert(const float* v, uint64_t payload, uint32_t id, double u) {
+        uint32_t level = omen_index_random_level(ix, u);
+        omen_insert_plan_t* plan = nullptr;
+        omen_status_t s = omen_insert_plan(ix, &store.st, entry, entry_level, v, payload, id, level, &plan);
+        if (s != OMEN_OK) return s;
+        EXPECT_EQ(plan->record_len, omen_index_record_size(ix, level));
+        EXPECT_EQ(omen_record_level(plan->record), level);
+        store.apply(plan, id);
+        if (plan->new_entry) {
+            entry = id;
+            entry_level = level;
+        }
+        omen_insert_plan_free(plan);
+        return OMEN_OK;
+    }
+    // Ids of the first k by scan (quantized: `depth` candidates re-ranked exactly with `base`).
+    std::vector<uint32_t> knn(const float* q, uint32_t k, uint32_t ef, uint32_t depth,
+                              const std::vector<const float*>& vec_of_id_payload) {
+        omen_scan_t* sc = nullptr;
+        EXPECT_EQ(omen_scan_begin(ix, &store.st, entry, entry_level, q, ef, &sc), OMEN_OK);
+        std::vector<omen_candidate_t> c(depth);
+        uint32_t n = 0;
+        EXPECT_EQ(omen_scan_next(sc, c.data(), depth, &n), OMEN_OK);
+        omen_scan_free(sc);
+        c.resize(n);
+        std::vector<std::pair<float, uint32_t>> rr;
+        for (auto& x : c) {
+            const float* v = vec_of_id_payload[x.payload - 1000];
+            rr.emplace_back(omen_index_distance(ix, q, v), static_cast<uint32_t>(x.payload - 1000));
+        }
+        std::sort(rr.begin(), rr.end());
+        std::vector<uint32_t> out;
+        for (size_t i = 0; i < rr.size() && i < k; i++) out.push_back(rr[i].second);
+        return out;
+    }
+};
+
+std::vector<const float*> rows(const Data& a, const Data* b = nullptr) {
+    std::vector<const float*> r;
+    for (uint32_t i = 0; i < a.n; i++) r.push_back(a.row(i));
+    if (b)
+        for (uint32_t i = 0; i < b->n; i++) r.push_back(b->row(i));
+    return r;
+}
+
+Data concat(const Data& a, const Data& b) {
+    Data c = a;
+    c.n += b.n;
+    c.v.insert(c.v.end(), b.v.begin(), b.v.end());
+    return c;
+}
+
+}  // namespace
+
+TEST(CApi, StatusMessages) {
+    for (int s = 0; s <= 5; s++) EXPECT_NE(omen_status_message(static_cast<omen_status_t>(s)), nullptr);
+}
+
+TEST(CApi, BadParams) {
+    omen_params_t ok = params(8, OMEN_METRIC_L2, OMEN_QUANT_NONE);
+    EXPECT_EQ(omen_params_check(&ok), OMEN_OK);
+    EXPECT_EQ(omen_params_check(nullptr), OMEN_ERR_INVALID);
+    auto bad = [&](auto mutate) {
+        omen_params_t p = ok;
+        mutate(p);
+        EXPECT_EQ(omen_params_check(&p), OMEN_ERR_INVALID);
+        omen_builder_t* b = reinterpret_cast<omen_builder_t*>(1);
+        EXPECT_EQ(omen_builder_create(&p, 1 << 20, &b), OMEN_ERR_INVALID);
+        EXPECT_EQ(b, nullptr);
+        omen_index_t* ix = reinterpret_cast<omen_index_t*>(1);
+        EXPECT_EQ(omen_index_open(&p, nullptr, 0, &ix), OMEN_ERR_INVALID);
+        EXPECT_EQ(ix, nullptr);
+    };
+    bad([](omen_params_t& p) { p.dim = 0; });
+    bad([](omen_params_t& p) { p.dim = OMEN_MAX_DIM + 1; });
+    bad([](omen_params_t& p) { p.metric = 4; });
+    bad([](omen_params_t& p) { p.quant = 3; });
+    bad([](omen_params_t& p) { p.m = 1; });
+    bad([](omen_params_t& p) { p.m = 101; });
+    bad([](omen_params_t& p) { p.ef_construction = 2 * p.m - 1; });
+    // A quantized index needs its quantizer state.
+    omen_params_t q = params(8, OMEN_METRIC_L2, OMEN_QUANT_BINARY);
+    omen_index_t* ix = nullptr;
+    EXPECT_EQ(omen_index_open(&q, nullptr, 0, &ix), OMEN_ERR_INVALID);
+    std::vector<uint8_t> junk(40, 0);
+    EXPECT_EQ(omen_index_open(&q, junk.data(), junk.size(), &ix), OMEN_ERR_INVALID);
+    // Record sizes bounded for the extreme parameters.
+    omen_params_t big = params(OMEN_MAX_DIM, OMEN_METRIC_L2, OMEN_QUANT_RABITQ);
+    big.m = 100;
+    big.ef_construction = 200;
+    omen_builder_t* b = nullptr;
+    ASSERT_EQ(omen_builder_create(&big, size_t(1) << 24, &b), OMEN_OK);
+    uint32_t done = 1;
+    ASSERT_EQ(omen_builder_build_step(b, 1, 100, &done), OMEN_OK);
+    EXPECT_EQ(done, 0u);
+    std::vector<uint8_t> qz(omen_builder_quantizer_size(b));
+    omen_builder_quantizer(b, qz.data());
+    omen_builder_free(b);
+    ASSERT_EQ(omen_index_open(&big, qz.data(), qz.size(), &ix), OMEN_OK);
+    EXPECT_LT(omen_index_record_size(ix, omen_index_max_level(ix)), 8000u);
+    EXPECT_EQ(omen_index_random_level(ix, 0.0), 0u);
+    EXPECT_LE(omen_index_random_level(ix, 0.999999999999), omen_index_max_level(ix));
+    omen_index_free(ix);
+}
+
+TEST(CApi, RecordAccessors) {
+    uint8_t rec[64] = {0};
+    uint64_t pl = 0x0102030405060708ull;
+    std::memcpy(rec, &pl, 8);
+    rec[8] = 3;
+    EXPECT_EQ(omen_record_payload(rec), pl);
+    EXPECT_EQ(omen_record_level(rec), 3u);
+    EXPECT_EQ(omen_record_is_deleted(rec), 0);
+    omen_record_set_deleted(rec);
+    EXPECT_EQ(omen_record_is_deleted(rec), 1);
+    EXPECT_EQ(omen_record_payload(rec), pl);
+}
+
+class CApiRoundTrip : public ::testing::TestWithParam<std::tuple<uint32_t, uint32_t>> {};
+
+TEST_P(CApiRoundTrip, BuildScanInsert) {
+    const uint32_t metric = std::get<0>(GetParam());
+    const uint32_t quant = std::get<1>(GetParam());
+    const uint32_t dim = 40;
+    Data base = make_data(2000, dim, 25, 31);
+    Data extra = make_data(500, dim, 25, 32);
+    Data queries = make_data(40, dim, 25, 33);
+    Shim s;
+    s.p = params(dim, metric, quant);
+    s.build(base, 1);
+    ASSERT_NE(s.entry, OMEN_INVALID_ID);
+    EXPECT_EQ(omen_index_prefix_size(s.ix) % 4, 0u);
+    for (auto& kv : s.store.recs) EXPECT_EQ(kv.second.size(), omen_index_record_size(s.ix, omen_record_level(kv.second.data())));
+
+    const uint32_t ef = 40, depth = quant == OMEN_QUANT_NONE ? 10 : 3 * ef;
+    auto gt = brute_force(base, queries, metric, 10);
+    auto vecs = rows(base, &extra);
+    double r = 0;
+    for (uint32_t q = 0; q < queries.n; q++) r += recall(s.knn(queries.row(q), 10, ef, depth, vecs), gt[q]);
+    r /= queries.n;
+    std::printf("  scan recall@10 metric=%u quant=%u ef=%u depth=%u: %.3f\n", metric, quant, ef, depth, r);
+    EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.95 : 0.9);
+
+    // Insert the extra rows through plans over the storage.
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> uni(0, 1);
+    for (uint32_t i = 0; i < extra.n; i++)
+        ASSERT_EQ(s.insert(extra.row(i), 1000 + base.n + i, shim_id(base.n + i), uni(rng)), OMEN_OK);
+    Data all = concat(base, extra);
+    auto gt2 = brute_force(all, queries, metric, 10);
+    r = 0;
+    for (uint32_t q = 0; q < queries.n; q++) r += recall(s.knn(queries.row(q), 10, ef, depth, vecs), gt2[q]);
+    r /= queries.n;
+    std::printf("  after 500 inserts: %.3f\n", r);
+    EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.95 : 0.9);
+}
+
+INSTANTIATE_TEST_SUITE_P(All, CApiRoundTrip,
+                         ::testing::Combine(::testing::Values(OMEN_METRIC_L2, OMEN_METRIC_IP, OMEN_METRIC_COSINE,
+                                                              OMEN_METRIC_L1),
+                                            ::testing::Values(OMEN_QUANT_NONE, OMEN_QUANT_BINARY, OMEN_QUANT_RABITQ)));
+
+// An index grown only by inserts, starting empty.
+TEST(CApi, InsertFromEmpty) {
+    const uint32_t dim = 24;
+    Data base = make_data(1200, dim, 0, 41);
+    Data queries = make_data(30, dim, 0, 42);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        // Build an empty index to get (trivial) quantizer state.
+        s.build(Data{0, dim, {}}, 1);
+        EXPECT_EQ(s.entry, OMEN_INVALID_ID);
+        std::mt19937_64 rng(6);
+        std::uniform_real_distribution<double> uni(0, 1);
+        for (uint32_t i = 0; i < base.n; i++) ASSERT_EQ(s.insert(base.row(i), 1000 + i, shim_id(i), uni(rng)), OMEN_OK);
+        auto gt = brute_force(base, queries, OMEN_METRIC_L2, 10);
+        auto vecs = rows(base);
+        double r = 0;
+        for (uint32_t q = 0; q < queries.n; q++)
+            r += recall(s.knn(queries.row(q), 10, 64, quant == OMEN_QUANT_NONE ? 10 : 200, vecs), gt[q]);
+        r /= queries.n;
+        std::printf("  insert-only index quant=%u recall@10: %.3f\n", quant, r);
+        EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.95 : 0.85);
+    }
+}
+
+// Resumed scans return every live node exactly once, each batch in non-decreasing order.
+TEST(CApi, ResumedScanReturnsEverything) {
+    const uint32_t dim = 16;
+    Data base = make_data(700, dim, 7, 51);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_BINARY}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(base, 1);
+        std::set<uint32_t> deleted;
+        for (uint32_t i = 0; i < base.n; i += 5) {
+            omen_record_set_deleted(s.store.recs[shim_id(i)].data());
+            deleted.insert(shim_id(i));
+        }
+        for (uint32_t batch : {1u, 7u, 64u, 1000u}) {
+            omen_scan_t* sc = nullptr;
+            ASSERT_EQ(omen_scan_begin(s.ix, &s.store.st, s.entry, s.entry_level, base.row(3), 20, &sc), OMEN_OK);
+            std::set<uint32_t> seen;
+            std::vector<omen_candidate_t> c(batch);
+            uint32_t n = 0, calls = 0;
+            float first = -1;
+            do {
+                ASSERT_EQ(omen_scan_next(sc, c.data(), batch, &n), OMEN_OK);
+                for (uint32_t i = 0; i < n; i++) {
+                    ASSERT_TRUE(seen.insert(c[i].id).second) << "returned twice";
+                    ASSERT_EQ(deleted.count(c[i].id), 0u) << "deleted node returned";
+                    ASSERT_EQ(c[i].payload, 1000u + (c[i].id - 3) / 7);
+                    if (i) { ASSERT_LE(c[i - 1].distance, c[i].distance); }
+                }
+                if (calls == 0 && n && quant == OMEN_QUANT_NONE) first = c[0].distance;
+                calls++;
+            } while (n > 0 && calls < 100000);
+            uint32_t n2 = 1;
+            ASSERT_EQ(omen_scan_next(sc, c.data(), batch, &n2), OMEN_OK);
+            EXPECT_EQ(n2, 0u);
+            omen_scan_free(sc);
+            EXPECT_EQ(seen.size(), base.n - deleted.size()) << "batch " << batch;
+            if (quant == OMEN_QUANT_NONE && !deleted.count(shim_id(3))) { EXPECT_FLOAT_EQ(first, 0.0f); }
+        }
+    }
+}
+
+// Delete 20%, repair every live node: no live node links to a deleted one, recall holds, and the
+// scan never returns a deleted node.
+TEST(CApi, DeleteAndRepair) {
+    const uint32_t dim = 32;
+    Data base = make_data(2500, dim, 20, 61);
+    Data queries = make_data(40, dim, 20, 62);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(base, 1);
+        std::vector<bool> alive(base.n, true);
+        std::mt19937_64 rng(7);
+        for (uint32_t i = 0; i < base.n; i++)
+            if (rng() % 5 == 0) {
+                alive[i] = false;
+                omen_record_set_deleted(s.store.recs[shim_id(i)].data());
+            }
+        uint32_t repaired = 0;
+        for (uint32_t i = 0; i < base.n; i++) {
+            if (!alive[i]) continue;
+            omen_insert_plan_t* plan = nullptr;
+            ASSERT_EQ(omen_repair_plan(s.ix, &s.store.st, shim_id(i), &plan), OMEN_OK);
+            EXPECT_EQ(plan->n_edits, 0u);
+            if (plan->record) {
+                repaired++;
+                EXPECT_EQ(plan->record_len, s.store.recs[shim_id(i)].size());
+                s.store.apply(plan, shim_id(i));
+            }
+            omen_insert_plan_free(plan);
+        }
+        EXPECT_GT(repaired, 0u);
+        // No live record links to a deleted node now; a second repair has nothing to do.
+        const uint32_t prefix = omen_index_prefix_size(s.ix);
+        for (uint32_t i = 0; i < base.n; i++) {
+            if (!alive[i]) continue;
+            const auto& r = s.store.recs[shim_id(i)];
+            for (size_t off = prefix; off < r.size(); off += 4) {
+                uint32_t v;
+                std::memcpy(&v, r.data() + off, 4);
+                if (v == OMEN_INVALID_ID) continue;
+                ASSERT_TRUE(alive[(v - 3) / 7]);
+            }
+            omen_insert_plan_t* plan = nullptr;
+            ASSERT_EQ(omen_repair_plan(s.ix, &s.store.st, shim_id(i), &plan), OMEN_OK);
+            EXPECT_EQ(plan->record, nullptr);
+            omen_insert_plan_free(plan);
+        }
+        auto gt = brute_force(base, queries, OMEN_METRIC_L2, 10, &alive);
+        auto vecs = rows(base);
+        double r = 0;
+        for (uint32_t q = 0; q < queries.n; q++) {
+            auto got = s.knn(queries.row(q), 10, 40, quant == OMEN_QUANT_NONE ? 10 : 120, vecs);
+            for (uint32_t g : got) ASSERT_TRUE(alive[g]);
+            r += recall(got, gt[q]);
+        }
+        r /= queries.n;
+        std::printf("  after deleting 20%% and repair, quant=%u recall@10: %.3f\n", quant, r);
+        EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.93 : 0.88);
+    }
+}
+
+TEST(CApi, StorageFailure) {
+    const uint32_t dim = 16;
+    Data base = make_data(600, dim, 6, 71);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_BINARY}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(base, 1);
+        for (long k : {0L, 1L, 3L, 10L, 50L}) {
+            s.store.reads = 0;
+            s.store.fail_after = k;
+            omen_scan_t* sc = nullptr;
+            ASSERT_EQ(omen_scan_begin(s.ix, &s.store.st, s.entry, s.entry_level, base.row(1), 40, &sc), OMEN_OK);
+            std::vector<omen_candidate_t> c(1000);
+            uint32_t n = 0;
+            omen_status_t st = OMEN_OK;
+            while (st == OMEN_OK) {
+                st = omen_scan_next(sc, c.data(), 1000, &n);
+                if (st == OMEN_OK && n == 0) break;
+            }
+            EXPECT_EQ(st, OMEN_ERR_STORAGE);
+            omen_scan_free(sc);
+
+            s.store.reads = 0;
+            omen_insert_plan_t* plan = reinterpret_cast<omen_insert_plan_t*>(1);
+            EXPECT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, base.row(2), 7, 99999, 0, &plan),
+                      OMEN_ERR_STORAGE);
+            EXPECT_EQ(plan, nullptr);
+
+            s.store.reads = 0;
+            plan = reinterpret_cast<omen_insert_plan_t*>(1);
+            omen_record_set_deleted(s.store.recs[shim_id(9)].data());
+            omen_status_t rs = omen_repair_plan(s.ix, &s.store.st, shim_id(10), &plan);
+            if (k == 0) { EXPECT_EQ(rs, OMEN_ERR_STORAGE); }
+            if (rs != OMEN_OK) { EXPECT_EQ(plan, nullptr); }
+            omen_insert_plan_free(rs == OMEN_OK ? plan : nullptr);
+        }
+        s.store.fail_after = -1;
+        // A corrupt record (impossible level) is reported as invalid, not as a crash.
+        s.store.recs[s.entry][8] = 200;
+        omen_scan_t* sc = nullptr;
+        ASSERT_EQ(omen_scan_begin(s.ix, &s.store.st, s.entry, s.entry_level, base.row(1), 40, &sc), OMEN_OK);
+        std::vector<omen_candidate_t> c(10);
+        uint32_t n = 0;
+        EXPECT_EQ(omen_scan_next(sc, c.data(), 10, &n), OMEN_ERR_INVALID);
+        omen_scan_free(sc);
+    }
+}
+
+TEST(CApi, ParallelBuildThroughCApi) {
+    const uint32_t dim = 24;
+    Data base = make_data(3000, dim, 30, 81);
+    Data queries = make_data(40, dim, 30, 82);
+    auto gt = brute_force(base, queries, OMEN_METRIC_L2, 10);
+    double rs[2];
+    for (uint32_t t : {1u, 2u}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE);
+        s.build(base, t);
+        auto vecs = rows(base);
+        double r = 0;
+        for (uint32_t q = 0; q < queries.n; q++) r += recall(s.knn(queries.row(q), 10, 40, 10, vecs), gt[q]);
+        rs[t - 1] = r / queries.n;
+    }
+    std::printf("  C API build recall@10 ef=40: 1 thread %.3f, 2 threads %.3f\n", rs[0], rs[1]);
+    EXPECT_GE(rs[1], rs[0] - 0.02);
+}

@@ -1,0 +1,153 @@
+// Every kernel set against a plain double-precision reference, for every length from 1 to 300 and
+// some large ones, on unaligned pointers.
+//
+// Tolerance: |got - want| <= 1e-5 * scale + 1e-6, where scale is the sum of the absolute values of
+// the terms (for l2sq and l1 that is the result itself; for the inner product it bounds the
+// rounding error even when the result cancels to nearly zero).  Float accumulation in SIMD lanes
+// stays far inside that on these inputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "core/kernels.hpp"
+#include "omendb/omen_core.h"
+
+using namespace omendb::core;
+
+namespace {
+
+struct Ref {
+    double l2sq = 0, dot = 0, dot_abs = 0, l1 = 0, aa = 0, bb = 0;
+};
+
+Ref reference(const float* a, const float* b, std::size_t n) {
+    Ref r;
+    for (std::size_t i = 0; i < n; i++) {
+        double x = a[i], y = b[i];
+        r.l2sq += (x - y) * (x - y);
+        r.dot += x * y;
+        r.dot_abs += std::fabs(x * y);
+        r.l1 += std::fabs(x - y);
+        r.aa += x * x;
+        r.bb += y * y;
+    }
+    return r;
+}
+
+std::vector<const KernelTable*> available_tables() {
+    std::vector<const KernelTable*> t{scalar_kernels()};
+    if (cpu_supports(Isa::kAvx2) && avx2_kernels()) t.push_back(avx2_kernels());
+    if (cpu_supports(Isa::kAvx512) && avx512_kernels()) t.push_back(avx512_kernels());
+    t.push_back(avx512_emulated_kernels());  // always: the AVX-512 logic, emulated by SIMDe
+    return t;
+}
+
+std::vector<std::size_t> lengths() {
+    std::vector<std::size_t> n;
+    for (std::size_t i = 1; i <= 300; i++) n.push_back(i);
+    for (std::size_t i : {511, 512, 513, 768, 1024, 1536, 4096, 16000}) n.push_back(i);
+    return n;
+}
+
+void expect_close(double got, double want, double scale, const char* what, const char* isa,
+                  std::size_t n) {
+    EXPECT_LE(std::fabs(got - want), 1e-5 * scale + 1e-6)
+        << what << " isa=" << isa << " n=" << n << " got=" << got << " want=" << want;
+}
+
+}  // namespace
+
+TEST(Kernels, ScalarIsAlwaysAvailable) {
+    EXPECT_TRUE(cpu_supports(Isa::kScalar));
+    EXPECT_TRUE(set_kernels(Isa::kScalar));
+    EXPECT_STREQ(kernels().name, "scalar");
+    EXPECT_EQ(omen_set_simd_level("scalar"), 0);
+    EXPECT_STREQ(omen_simd_level(), "scalar");
+    EXPECT_EQ(omen_set_simd_level("no-such-isa"), -1);
+    EXPECT_EQ(omen_set_simd_level(nullptr), -1);
+}
+
+TEST(Kernels, ReportsWhatThisCpuRuns) {
+    for (const KernelTable* t : available_tables()) std::printf("[ info ] kernel set available: %s\n", t->name);
+}
+
+TEST(Kernels, FloatKernelsMatchReferenceUnaligned) {
+    std::mt19937 rng(12345);
+    std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+    for (const KernelTable* t : available_tables()) {
+        for (std::size_t n : lengths()) {
+            for (std::size_t offset : {0, 1, 3}) {
+                // offset shifts the start off any alignment the allocator gave us
+                std::vector<float> abuf(n + 4), bbuf(n + 4);
+                for (auto& x : abuf) x = u(rng);
+                for (auto& x : bbuf) x = u(rng);
+                const float* a = abuf.data() + offset;
+                const float* b = bbuf.data() + (offset ? 4 - offset : 0);
+                Ref r = reference(a, b, n);
+                expect_close(t->l2sq(a, b, n), r.l2sq, r.l2sq, "l2sq", t->name, n);
+                expect_close(t->dot(a, b, n), r.dot, r.dot_abs, "dot", t->name, n);
+                expect_close(t->l1(a, b, n), r.l1, r.l1, "l1", t->name, n);
+                float parts[3];
+                t->cosine_parts(a, b, n, parts);
+                expect_close(parts[0], r.dot, r.dot_abs, "cos.ab", t->name, n);
+                expect_close(parts[1], r.aa, r.aa, "cos.aa", t->name, n);
+                expect_close(parts[2], r.bb, r.bb, "cos.bb", t->name, n);
+            }
+        }
+    }
+}
+
+TEST(Kernels, HammingAndMaskedSumMatchBitByBit) {
+    std::mt19937 rng(777);
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    for (const KernelTable* t : available_tables()) {
+        for (std::size_t n : lengths()) {  // n = dimensions, codes hold ceil(n/8) bytes
+            std::size_t nbytes = (n + 7) / 8;
+            for (std::size_t offset : {0, 1, 5}) {
+                std::vector<std::uint8_t> abuf(nbytes + 8), bbuf(nbytes + 8);
+                for (auto& x : abuf) x = std::uint8_t(byte(rng));
+                for (auto& x : bbuf) x = std::uint8_t(byte(rng));
+                const std::uint8_t* a = abuf.data() + offset;
+                const std::uint8_t* b = bbuf.data() + (8 - offset);
+                std::uint64_t want = 0;
+                for (std::size_t i = 0; i < nbytes * 8; i++)
+                    want += ((a[i / 8] >> (i % 8)) & 1) != ((b[i / 8] >> (i % 8)) & 1);
+                EXPECT_EQ(t->hamming(a, b, nbytes), want) << t->name << " nbytes=" << nbytes;
+
+                std::vector<float> qbuf(n + 2);
+                for (auto& x : qbuf) x = u(rng);
+                const float* q = qbuf.data() + (offset & 1);
+                double ms = 0, ms_abs = 0;
+                for (std::size_t i = 0; i < n; i++)
+                    if ((a[i / 8] >> (i % 8)) & 1) {
+                        ms += q[i];
+                        ms_abs += std::fabs(q[i]);
+                    }
+                expect_close(t->masked_sum(q, a, n), ms, ms_abs, "masked_sum", t->name, n);
+            }
+        }
+    }
+}
+
+TEST(Kernels, CapiCosineDistance) {
+    ASSERT_EQ(omen_set_simd_level("scalar"), 0);
+    const float a[3] = {1, 0, 0}, b[3] = {0, 1, 0}, z[3] = {0, 0, 0}, c[3] = {-2, 0, 0};
+    EXPECT_NEAR(omen_cosine_distance(a, a, 3), 0.0, 1e-7);
+    EXPECT_NEAR(omen_cosine_distance(a, b, 3), 1.0, 1e-7);
+    EXPECT_NEAR(omen_cosine_distance(a, c, 3), 2.0, 1e-7);
+    EXPECT_TRUE(std::isnan(omen_cosine_distance(a, z, 3)));
+    omen_init();
+}
+
+TEST(Kernels, BestSetIsChosenByDefault) {
+    // After a forced set, omen_set_simd_level can return to the best one.
+    const char* best = cpu_supports(Isa::kAvx512) && avx512_kernels() ? "avx512"
+                       : cpu_supports(Isa::kAvx2) && avx2_kernels()   ? "avx2"
+                                                                      : "scalar";
+    ASSERT_EQ(omen_set_simd_level(best), 0);
+    EXPECT_STREQ(omen_simd_level(), best);
+}
