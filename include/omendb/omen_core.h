@@ -186,6 +186,16 @@ void		omen_builder_entry(const omen_builder_t *builder, uint32_t *entry, uint32_
 omen_status_t omen_builder_record(const omen_builder_t *builder, uint32_t i, const uint32_t *ids,
 								  uint8_t *out);
 
+/*
+ * A page-friendly placement order: order[k] is the builder node to store k-th (a permutation of
+ * 0 .. count-1), starting with the entry point.  Nodes are laid out in groups of `group` (about
+ * the records that fit in a page), each group grown breadth-first from a seed over layer-0 links,
+ * so that a node's neighbours tend to share its page and a search reads fewer distinct pages.
+ * Seeds follow a global breadth-first order, so consecutive groups are near each other too.
+ */
+omen_status_t omen_builder_layout_order(const omen_builder_t *builder, uint32_t group,
+										uint32_t *order);
+
 /* Quantizer state (e.g. centering mean) to store with the index; pass it to omen_index_open. */
 size_t		omen_builder_quantizer_size(const omen_builder_t *builder);
 void		omen_builder_quantizer(const omen_builder_t *builder, uint8_t *out);

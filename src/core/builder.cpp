@@ -340,6 +340,60 @@ omen_status_t Builder::build_step(uint32_t nthreads, uint32_t max_nodes, uint32_
     return OMEN_OK;
 }
 
+void Builder::layout_order(uint32_t group, uint32_t* order) const {
+    const uint32_t n = count();
+    if (n == 0) return;
+    // Global breadth-first order: the sequence seeds are drawn from (entry point's component
+    // first, then every node no earlier pass reached, in add order).
+    std::vector<uint32_t> bfs;
+    bfs.reserve(n);
+    {
+        std::vector<uint8_t> seen(n, 0);
+        size_t head = 0;
+        auto take = [&](uint32_t v) {
+            if (!seen[v]) {
+                seen[v] = 1;
+                bfs.push_back(v);
+            }
+        };
+        auto run = [&]() {
+            while (head < bfs.size()) {
+                const uint32_t* l = list(bfs[head++], 0);
+                for (uint32_t j = 0; j < l[0]; j++) take(l[1 + j]);
+            }
+        };
+        if (entry_ != kInvalid) {
+            take(entry_);
+            run();
+        }
+        for (uint32_t root = 0; root < n; root++) {
+            take(root);
+            run();
+        }
+    }
+    // Fill each group breadth-first from the next unplaced seed: a node lands in the same group
+    // as its nearest neighbours, so expanding it reads few distinct pages.
+    std::vector<uint8_t> placed(n, 0);
+    std::vector<uint32_t> local;
+    uint32_t out = 0;
+    size_t next_seed = 0;
+    while (out < n) {
+        while (placed[bfs[next_seed]]) next_seed++;
+        local.assign(1, bfs[next_seed]);
+        uint32_t filled = 0;
+        for (size_t h = 0; h < local.size() && filled < group; h++) {
+            const uint32_t v = local[h];
+            if (placed[v]) continue;
+            placed[v] = 1;
+            order[out++] = v;
+            filled++;
+            const uint32_t* l = list(v, 0);
+            for (uint32_t j = 0; j < l[0]; j++)
+                if (!placed[l[1 + j]]) local.push_back(l[1 + j]);
+        }
+    }
+}
+
 void Builder::neighbors(uint32_t i, uint32_t level, std::vector<uint32_t>& out) const {
     out.clear();
     if (i >= count() || !trained_ || level > levels_[i]) return;

@@ -64,6 +64,11 @@ public:
     // blocks (which the search no longer needs), so the blocks are denser.  Call before add().
     void set_quantized_construction(bool on);
 
+    // Storage order (after the build): groups of `group` nodes, each grown breadth-first over
+    // layer 0 from a seed, seeds taken in global breadth-first order from the entry point (see
+    // omen_builder_layout_order).
+    void layout_order(uint32_t group, uint32_t* order) const;
+
     // Valid neighbours of node i at level (after the build; not synchronised).
     void neighbors(uint32_t i, uint32_t level, std::vector<uint32_t>& out) const;
 

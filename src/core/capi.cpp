@@ -164,6 +164,15 @@ omen_status_t omen_builder_record(const omen_builder_t* builder, uint32_t i, con
     OMEN_CATCH
 }
 
+omen_status_t omen_builder_layout_order(const omen_builder_t* builder, uint32_t group, uint32_t* order) {
+    try {
+        if (!builder || !order || group == 0 || builder->b.done() != builder->b.count()) return OMEN_ERR_INVALID;
+        builder->b.layout_order(group, order);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
 size_t omen_builder_quantizer_size(const omen_builder_t* builder) {
     return builder ? builder->b.quantizer().serialized_size() : 0;
 }

@@ -224,12 +224,29 @@ extern int	omenhnsw_rerank_factor;
  * Storage callback context: lets the core read records, catching errors
  * ------------------------------------------------------------------------
  */
+/*
+ * Buffers a scan keeps pinned between reads, direct-mapped by block number.
+ * A search reads a thousand or more records, many on pages it already read;
+ * a held pin turns those reads into a lock of a known buffer instead of a
+ * shared buffer-mapping lookup (the largest single cost in profiles).  Pins
+ * are not locks: writers are not blocked, and records are still copied under
+ * a share lock.  Released by OmenHnswStorageReleasePins.
+ */
+#define OMENHNSW_PIN_CACHE_SIZE 128
+
+typedef struct OmenHnswPinCache
+{
+	BlockNumber blkno[OMENHNSW_PIN_CACHE_SIZE];
+	Buffer		buf[OMENHNSW_PIN_CACHE_SIZE];
+} OmenHnswPinCache;
+
 typedef struct OmenHnswStorage
 {
 	omen_storage_t api;			/* handed to the core; api.ctx = this */
 	Relation	index;
 	MemoryContext callerCxt;	/* where the saved error is copied */
 	ErrorData  *error;			/* saved error, rethrown by the shim */
+	OmenHnswPinCache *pins;		/* scans only; NULL: pin per read */
 } OmenHnswStorage;
 
 /*
@@ -275,6 +292,8 @@ extern uint8 *OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta);
 extern void OmenHnswOpenState(Relation index, OmenHnswState *state,
 							  MemoryContext cxt);
 extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index);
+extern void OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt);
+extern void OmenHnswStorageReleasePins(OmenHnswStorage *storage);
 extern OmenHnswHandle *OmenHnswHandleRegister(MemoryContext cxt, void *ptr,
 											  void (*free_fn) (void *));
 extern void OmenHnswHandleRelease(OmenHnswHandle *handle);

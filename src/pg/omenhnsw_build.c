@@ -151,6 +151,21 @@ CreateBuilder(OmenHnswBuildState *bs)
 }
 
 /*
+ * RecordsPerPage
+ *		About how many level-0 records fill an element page: the group size of
+ *		the core's layout order.
+ */
+static uint32
+RecordsPerPage(omen_builder_t *b)
+{
+	Size		space = BLCKSZ - SizeOfPageHeaderData -
+		MAXALIGN(sizeof(OmenHnswPageOpaqueData));
+	Size		len = MAXALIGN(omen_builder_record_size(b, 0)) + sizeof(ItemIdData);
+
+	return (uint32) Max(1, Min(space / len, OMENHNSW_MAX_ITEMS_PER_PAGE));
+}
+
+/*
  * WritePages
  *		Build the graph from everything added so far and write the metapage,
  *		blob pages and element pages (no WAL; the caller logs them).  Called
@@ -179,6 +194,8 @@ WritePages(OmenHnswBuildState *bs)
 		omen_builder_t *b = bs->builder;
 		uint32		done = 0;
 		uint32	   *ids;
+		uint32	   *order;
+		uint32		k;
 		uint8	   *record;
 		uint8	   *blob;
 		Size		blobLen;
@@ -189,7 +206,6 @@ WritePages(OmenHnswBuildState *bs)
 		uint32		nitems;
 		uint32		entry;
 		uint32		entryLevel;
-		uint32		i;
 		Buffer		buf = InvalidBuffer;
 		omen_status_t st;
 		const int	progIdx[] = {PROGRESS_CREATEIDX_SUBPHASE,
@@ -228,14 +244,22 @@ WritePages(OmenHnswBuildState *bs)
 		}
 		firstBlock = OMENHNSW_METAPAGE_BLKNO + 1 + blobPages;
 
-		/* assign ids: pack records in builder order, as PageAddItem will */
+		/*
+		 * Assign ids: pack records in the core's layout order (neighbours
+		 * close together, so a search touches fewer pages), exactly as
+		 * PageAddItem will place them.
+		 */
 		ids = palloc_extended(sizeof(uint32) * count, MCXT_ALLOC_HUGE);
+		order = palloc_extended(sizeof(uint32) * count, MCXT_ALLOC_HUGE);
+		OmenHnswCheckStatus(omen_builder_layout_order(b, RecordsPerPage(b), order),
+							NULL, "ordering the node records");
 		blkno = firstBlock;
 		freeSpace = BLCKSZ - SizeOfPageHeaderData -
 			MAXALIGN(sizeof(OmenHnswPageOpaqueData));
 		nitems = 0;
-		for (i = 0; i < count; i++)
+		for (k = 0; k < count; k++)
 		{
+			uint32		i = order[k];
 			Size		len = omen_builder_record_size(b, i);
 			Size		need = MAXALIGN(len) + sizeof(ItemIdData);
 
@@ -259,8 +283,9 @@ WritePages(OmenHnswBuildState *bs)
 
 		/* write the records */
 		record = palloc(BLCKSZ);
-		for (i = 0; i < count; i++)
+		for (k = 0; k < count; k++)
 		{
+			uint32		i = order[k];
 			Size		len = omen_builder_record_size(b, i);
 			BlockNumber want = OmenHnswIdGetBlock(ids[i]);
 			OffsetNumber off;
@@ -279,7 +304,7 @@ WritePages(OmenHnswBuildState *bs)
 					MarkBufferDirty(buf);
 					UnlockReleaseBuffer(buf);
 					CHECK_FOR_INTERRUPTS();
-					pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, i);
+					pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, k);
 				}
 				buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
 				if (BufferGetBlockNumber(buf) != want)
@@ -315,6 +340,7 @@ WritePages(OmenHnswBuildState *bs)
 		meta.nodeCount = count;
 		meta.flags |= OMENHNSW_META_TRAINED;
 		pfree(ids);
+		pfree(order);
 		pfree(record);
 	}
 

@@ -321,6 +321,47 @@ OmenHnswOpenState(Relation index, OmenHnswState *state, MemoryContext cxt)
  *		before reading the next page and before any ereport.  Never longjmps:
  *		errors are saved in the OmenHnswStorage and 1 is returned.
  */
+/*
+ * GetBuffer
+ *		A pinned, unlocked buffer for blkno: from the scan's pin cache when it
+ *		has one (evicting the pin in the slot), else a fresh pin.
+ */
+static Buffer
+GetBuffer(OmenHnswStorage *storage, BlockNumber blkno)
+{
+	OmenHnswPinCache *pins = storage->pins;
+	uint32		slot;
+	Buffer		buf;
+
+	if (pins == NULL)
+		return ReadBuffer(storage->index, blkno);
+	slot = blkno % OMENHNSW_PIN_CACHE_SIZE;
+	if (pins->blkno[slot] == blkno && BufferIsValid(pins->buf[slot]))
+		return pins->buf[slot];
+	if (BufferIsValid(pins->buf[slot]))
+	{
+		ReleaseBuffer(pins->buf[slot]);
+		pins->buf[slot] = InvalidBuffer;
+	}
+	buf = ReadBuffer(storage->index, blkno);
+	pins->blkno[slot] = blkno;
+	pins->buf[slot] = buf;
+	return buf;
+}
+
+/* Unlock a buffer from GetBuffer; drop its pin unless the cache keeps it. */
+static void
+DoneWithBuffer(OmenHnswStorage *storage, Buffer buf)
+{
+	if (storage->pins)
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	else
+		UnlockReleaseBuffer(buf);
+}
+
+/* batches up to this many ids are read in block order */
+#define OMENHNSW_READ_SORT_MAX 256
+
 static int
 OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 					uint32_t stride)
@@ -332,10 +373,32 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 	{
 		Buffer		buf = InvalidBuffer;
 		BlockNumber cur = InvalidBlockNumber;
-		uint32		i;
+		uint16		sorted[OMENHNSW_READ_SORT_MAX];
+		uint32		j;
 
-		for (i = 0; i < n; i++)
+		/*
+		 * Visit the ids grouped by block, so that records sharing a page
+		 * (the build stores neighbours together) cost one buffer lookup and
+		 * one lock.  Insertion sort: batches are a neighbour list long.
+		 */
+		if (n <= OMENHNSW_READ_SORT_MAX)
 		{
+			for (j = 0; j < n; j++)
+			{
+				uint32		k = j;
+
+				while (k > 0 && ids[sorted[k - 1]] > ids[j])
+				{
+					sorted[k] = sorted[k - 1];
+					k--;
+				}
+				sorted[k] = (uint16) j;
+			}
+		}
+
+		for (j = 0; j < n; j++)
+		{
+			uint32		i = n <= OMENHNSW_READ_SORT_MAX ? sorted[j] : j;
 			BlockNumber blkno = OmenHnswIdGetBlock(ids[i]);
 			OffsetNumber offnum = OmenHnswIdGetOffset(ids[i]);
 			Page		page;
@@ -345,13 +408,13 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			if (blkno != cur)
 			{
 				if (BufferIsValid(buf))
-					UnlockReleaseBuffer(buf);
+					DoneWithBuffer(storage, buf);
 				buf = InvalidBuffer;
 				CHECK_FOR_INTERRUPTS();
 				if (ids[i] == OMEN_INVALID_ID || blkno == OMENHNSW_METAPAGE_BLKNO)
 					elog(ERROR, "omenhnsw: invalid node id %u in index \"%s\"",
 						 ids[i], RelationGetRelationName(storage->index));
-				buf = ReadBuffer(storage->index, blkno);
+				buf = GetBuffer(storage, blkno);
 				LockBuffer(buf, BUFFER_LOCK_SHARE);
 				cur = blkno;
 			}
@@ -359,7 +422,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
 				offnum > PageGetMaxOffsetNumber(page))
 			{
-				UnlockReleaseBuffer(buf);
+				DoneWithBuffer(storage, buf);
 				ereport(ERROR,
 						(errcode(ERRCODE_INDEX_CORRUPTED),
 						 errmsg("index \"%s\" has no node %u",
@@ -371,7 +434,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 				   Min(len, (Size) stride));
 		}
 		if (BufferIsValid(buf))
-			UnlockReleaseBuffer(buf);
+			DoneWithBuffer(storage, buf);
 	}
 	PG_CATCH();
 	{
@@ -398,6 +461,46 @@ OmenHnswStorageInit(OmenHnswStorage *storage, Relation index)
 	storage->index = index;
 	storage->callerCxt = CurrentMemoryContext;
 	storage->error = NULL;
+	storage->pins = NULL;
+}
+
+/*
+ * OmenHnswStorageEnablePins
+ *		Give a scan's storage a pin cache (allocated in cxt).
+ */
+void
+OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt)
+{
+	int			i;
+
+	storage->pins = MemoryContextAlloc(cxt, sizeof(OmenHnswPinCache));
+	for (i = 0; i < OMENHNSW_PIN_CACHE_SIZE; i++)
+	{
+		storage->pins->blkno[i] = InvalidBlockNumber;
+		storage->pins->buf[i] = InvalidBuffer;
+	}
+}
+
+/*
+ * OmenHnswStorageReleasePins
+ *		Drop every pin the cache holds (end of a search: rescan, endscan).
+ *		After an ERROR the resource owner has already released them and the
+ *		scan is never used again, so this runs only on normal paths.
+ */
+void
+OmenHnswStorageReleasePins(OmenHnswStorage *storage)
+{
+	int			i;
+
+	if (storage->pins == NULL)
+		return;
+	for (i = 0; i < OMENHNSW_PIN_CACHE_SIZE; i++)
+	{
+		if (BufferIsValid(storage->pins->buf[i]))
+			ReleaseBuffer(storage->pins->buf[i]);
+		storage->pins->buf[i] = InvalidBuffer;
+		storage->pins->blkno[i] = InvalidBlockNumber;
+	}
 }
 
 /* ------------------------------------------------------------------------

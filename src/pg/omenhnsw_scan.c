@@ -16,10 +16,16 @@
  *	  an expression index) and its exact distance, and returns the batch
  *	  sorted by exact distance (NaN last, ties by TID).
  *
- * When a batch is used up the next one continues the same search, so a
- * LIMIT larger than ef_search, or a WHERE clause that rejects most rows,
- * still gets rows until the graph is exhausted.  Order is exact within a
- * batch and only approximately increasing across batches ("relaxed order").
+ * Re-ranked rows go into a pool (a min-heap on exact distance, ties by TID)
+ * that outlives batches.  A row leaves the pool only when its exact distance
+ * is at most the largest estimate of the latest batch: the candidates the
+ * core has not handed out yet are estimated farther than that, so a closer
+ * row can still arrive only through an estimation error.  Otherwise the next
+ * batch is pulled first, continuing the same search.  So a LIMIT larger than
+ * ef_search, or a WHERE clause that rejects most rows, keeps getting rows in
+ * (nearly) exact order until the graph is exhausted; without the pool, a
+ * filtered query would emit every matching row of the first batch before a
+ * closer one found in the second.
  *
  * Deleted nodes are skipped by the core.  A TID is returned only if its node
  * was live when read; since VACUUM marks nodes deleted before the heap
@@ -46,6 +52,7 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -70,9 +77,11 @@ typedef struct OmenHnswScanOpaqueData
 	Vector	   *query;
 	uint32		batchSize;
 	omen_candidate_t *cands;	/* batchSize, in queryCxt */
-	OmenHnswResult *results;	/* current batch, in batchCxt */
-	int			nresults;
-	int			next;
+	OmenHnswResult *pool;		/* re-ranked rows not yet returned: a min-heap,
+								 * in queryCxt */
+	int			npool;
+	int			poolSize;		/* allocated entries */
+	float8		bound;			/* largest estimate handed out by the core */
 
 	/* heap access for the re-rank (quantized indexes), created lazily */
 	IndexFetchTableData *fetch;
@@ -132,16 +141,19 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 		memmove(scan->orderByData, orderbys,
 				scan->numberOfOrderBys * sizeof(ScanKeyData));
 
+	OmenHnswStorageReleasePins(&so->storage);
 	MemoryContextReset(so->batchCxt);
 	MemoryContextReset(so->queryCxt);	/* frees the search, then the index */
+	so->storage.pins = NULL;
 	so->search = NULL;
 	so->state.index = NULL;
 	so->state.handle = NULL;
 	so->query = NULL;
 	so->cands = NULL;
-	so->results = NULL;
-	so->nresults = 0;
-	so->next = 0;
+	so->pool = NULL;
+	so->npool = 0;
+	so->poolSize = 0;
+	so->bound = -get_float8_infinity();
 	so->exhausted = false;
 	so->first = true;
 }
@@ -200,6 +212,7 @@ StartSearch(IndexScanDesc scan)
 	so->cands = palloc(sizeof(omen_candidate_t) * so->batchSize);
 
 	OmenHnswStorageInit(&so->storage, index);
+	OmenHnswStorageEnablePins(&so->storage, so->queryCxt);
 	handle = OmenHnswHandleRegister(so->queryCxt, NULL, OmenHnswFreeScanCb);
 	st = omen_scan_begin(so->state.index, &so->storage.api,
 						 so->state.meta.entryId, so->state.meta.entryLevel,
@@ -281,10 +294,70 @@ ExactDistance(IndexScanDesc scan, ItemPointer tid, float8 *distance)
 	return true;
 }
 
+/* Pool order: exact distance, NaN last, ties by TID. */
+static bool
+ResultLess(const OmenHnswResult *a, const OmenHnswResult *b)
+{
+	return CompareResults(a, b) < 0;
+}
+
+/* Add r to the pool heap (queryCxt). */
+static void
+PoolPush(OmenHnswScanOpaque so, const OmenHnswResult *r)
+{
+	int			i;
+
+	if (so->npool == so->poolSize)
+	{
+		int			newSize = Max(64, so->poolSize * 2);
+
+		if (so->pool == NULL)
+			so->pool = MemoryContextAlloc(so->queryCxt, sizeof(OmenHnswResult) * newSize);
+		else
+			so->pool = repalloc_huge(so->pool, sizeof(OmenHnswResult) * newSize);
+		so->poolSize = newSize;
+	}
+	i = so->npool++;
+	while (i > 0 && ResultLess(r, &so->pool[(i - 1) / 2]))
+	{
+		so->pool[i] = so->pool[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	so->pool[i] = *r;
+}
+
+/* Remove the pool's smallest row into *out. */
+static void
+PoolPop(OmenHnswScanOpaque so, OmenHnswResult *out)
+{
+	OmenHnswResult last;
+	int			i = 0;
+
+	*out = so->pool[0];
+	last = so->pool[--so->npool];
+	for (;;)
+	{
+		int			c = 2 * i + 1;
+
+		if (c >= so->npool)
+			break;
+		if (c + 1 < so->npool && ResultLess(&so->pool[c + 1], &so->pool[c]))
+			c++;
+		if (!ResultLess(&so->pool[c], &last))
+			break;
+		so->pool[i] = so->pool[c];
+		i = c;
+	}
+	if (so->npool > 0)
+		so->pool[i] = last;
+}
+
 /*
  * NextBatch
- *		Pull the next batch of candidates from the core and turn it into
- *		results in exact order.  Sets exhausted when the core has no more.
+ *		Pull the next batch of candidates from the core, compute their exact
+ *		distances (from the heap for quantized indexes) and add them to the
+ *		pool; raise the bound to the batch's largest estimate.  Sets exhausted
+ *		when the core has no more.
  */
 static void
 NextBatch(IndexScanDesc scan)
@@ -297,9 +370,6 @@ NextBatch(IndexScanDesc scan)
 	bool		exact = so->state.meta.quant == OMEN_QUANT_NONE;
 
 	MemoryContextReset(so->batchCxt);
-	so->results = NULL;
-	so->nresults = 0;
-	so->next = 0;
 
 	st = omen_scan_next(so->search, so->cands, so->batchSize, &n);
 	OmenHnswCheckStatus(st, &so->storage, "scanning");
@@ -310,20 +380,24 @@ NextBatch(IndexScanDesc scan)
 	}
 
 	oldcxt = MemoryContextSwitchTo(so->batchCxt);
-	so->results = palloc(sizeof(OmenHnswResult) * n);
 	for (i = 0; i < n; i++)
 	{
-		OmenHnswResult *r = &so->results[so->nresults];
+		OmenHnswResult r;
+		float8		estimate = so->cands[i].distance;
 
-		OmenHnswPayloadToTid(so->cands[i].payload, &r->tid);
+		/* a NaN estimate (zero vector, cosine) says nothing: release all */
+		if (isnan(estimate))
+			so->bound = get_float8_infinity();
+		else if (estimate > so->bound)
+			so->bound = estimate;
+
+		OmenHnswPayloadToTid(so->cands[i].payload, &r.tid);
 		if (exact)
-			r->distance = so->cands[i].distance;
-		else if (!ExactDistance(scan, &r->tid, &r->distance))
+			r.distance = estimate;
+		else if (!ExactDistance(scan, &r.tid, &r.distance))
 			continue;
-		so->nresults++;
+		PoolPush(so, &r);
 	}
-	if (!exact)
-		qsort(so->results, so->nresults, sizeof(OmenHnswResult), CompareResults);
 	MemoryContextSwitchTo(oldcxt);
 }
 
@@ -348,16 +422,19 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 
 	for (;;)
 	{
-		if (so->next < so->nresults)
+		/* NaN distances sort last and leave only once the search is done */
+		if (so->npool > 0 &&
+			(so->exhausted || so->pool[0].distance <= so->bound))
 		{
-			OmenHnswResult *r = &so->results[so->next++];
+			OmenHnswResult r;
 
-			scan->xs_heaptid = r->tid;
+			PoolPop(so, &r);
+			scan->xs_heaptid = r.tid;
 			scan->xs_recheck = false;
 			scan->xs_recheckorderby = false;
 			if (scan->numberOfOrderBys > 0)
 			{
-				scan->xs_orderbyvals[0] = Float8GetDatum(r->distance);
+				scan->xs_orderbyvals[0] = Float8GetDatum(r.distance);
 				scan->xs_orderbynulls[0] = false;
 			}
 			return true;
@@ -378,6 +455,7 @@ omenhnswendscan(IndexScanDesc scan)
 {
 	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
 
+	OmenHnswStorageReleasePins(&so->storage);
 	if (so->fetch)
 		table_index_fetch_end(so->fetch);
 	if (so->slot)

@@ -170,3 +170,37 @@ TEST(Hnsw, Budget) {
     Builder b2(p, size_t(1) << 30);
     EXPECT_EQ(b2.add(v.data(), 0), OMEN_ERR_INVALID);
 }
+
+// The storage order the shim writes records in: a permutation that starts at the entry point and
+// keeps layer-0 neighbours together, so a search touches fewer pages than in add order.
+TEST(Hnsw, LayoutOrderKeepsNeighboursTogether) {
+    const uint32_t n = 3000, per_page = 48;
+    Data base = make_data(n, 32, 0, 21);
+    auto b = build(base, params(32, OMEN_METRIC_L2, OMEN_QUANT_RABITQ), 1);
+    std::vector<uint32_t> order(n);
+    b->layout_order(per_page, order.data());
+    std::vector<uint32_t> pos(n, UINT32_MAX);
+    for (uint32_t k = 0; k < n; k++) {
+        ASSERT_LT(order[k], n);
+        ASSERT_EQ(pos[order[k]], UINT32_MAX) << "node placed twice";
+        pos[order[k]] = k;
+    }
+    EXPECT_EQ(order[0], b->entry());
+    // Fraction of layer-0 edges whose ends share a page of per_page records.
+    auto same_page = [&](auto page_of) {
+        uint64_t edges = 0, same = 0;
+        std::vector<uint32_t> nb;
+        for (uint32_t i = 0; i < n; i++) {
+            b->neighbors(i, 0, nb);
+            for (uint32_t j : nb) {
+                edges++;
+                same += page_of(i) == page_of(j);
+            }
+        }
+        return double(same) / double(edges);
+    };
+    double add_order = same_page([&](uint32_t i) { return i / per_page; });
+    double layout = same_page([&](uint32_t i) { return pos[i] / per_page; });
+    std::printf("  same-page neighbour edges: add order %.3f, layout order %.3f\n", add_order, layout);
+    EXPECT_GT(layout, 3 * add_order);
+}
