@@ -69,6 +69,9 @@ const char *omen_simd_level(void);
  */
 int			omen_set_simd_level(const char *name);
 
+/* 1 if omen_set_simd_level(name) would succeed, else 0; changes nothing. */
+int			omen_simd_available(const char *name);
+
 /* Squared Euclidean distance. */
 float		omen_l2sq(const float *a, const float *b, uint32_t n);
 

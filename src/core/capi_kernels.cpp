@@ -16,18 +16,34 @@ void omen_init(void) { (void)kernels(); }
 
 const char* omen_simd_level(void) { return kernels().name; }
 
-int omen_set_simd_level(const char* name) {
-    if (!name) return -1;
-    Isa isa;
+static bool parse_isa(const char* name, Isa* isa) {
+    if (!name) return false;
     if (std::strcmp(name, "scalar") == 0)
-        isa = Isa::kScalar;
+        *isa = Isa::kScalar;
     else if (std::strcmp(name, "avx2") == 0)
-        isa = Isa::kAvx2;
+        *isa = Isa::kAvx2;
     else if (std::strcmp(name, "avx512") == 0)
-        isa = Isa::kAvx512;
+        *isa = Isa::kAvx512;
     else
-        return -1;
+        return false;
+    return true;
+}
+
+int omen_set_simd_level(const char* name) {
+    Isa isa;
+    if (!parse_isa(name, &isa)) return -1;
     return omendb::core::set_kernels(isa) ? 0 : -1;
+}
+
+int omen_simd_available(const char* name) {
+    Isa isa;
+    if (!parse_isa(name, &isa)) return 0;
+    switch (isa) {
+        case Isa::kScalar: return 1;
+        case Isa::kAvx2: return omendb::core::avx2_kernels() && omendb::core::cpu_supports(isa);
+        case Isa::kAvx512: return omendb::core::avx512_kernels() && omendb::core::cpu_supports(isa);
+    }
+    return 0;
 }
 
 float omen_l2sq(const float* a, const float* b, uint32_t n) { return kernels().l2sq(a, b, n); }

@@ -32,17 +32,13 @@ static char *omendb_simd = NULL;
 static bool
 check_simd(char **newval, void **extra, GucSource source)
 {
-	const char *cur = omen_simd_level();
-
-	if (omen_set_simd_level(*newval) != 0)
+	if (!omen_simd_available(*newval))
 	{
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errdetail("Kernel set \"%s\" is unknown or not supported by this CPU.", *newval);
 		GUC_check_errhint("Valid values are \"scalar\", \"avx2\" and \"avx512\", as far as the CPU supports them.");
 		return false;
 	}
-	/* only validate here; assign_simd switches */
-	omen_set_simd_level(cur);
 	return true;
 }
 

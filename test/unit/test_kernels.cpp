@@ -68,6 +68,10 @@ TEST(Kernels, ScalarIsAlwaysAvailable) {
     EXPECT_STREQ(omen_simd_level(), "scalar");
     EXPECT_EQ(omen_set_simd_level("no-such-isa"), -1);
     EXPECT_EQ(omen_set_simd_level(nullptr), -1);
+    EXPECT_EQ(omen_simd_available("scalar"), 1);
+    EXPECT_EQ(omen_simd_available("no-such-isa"), 0);
+    EXPECT_EQ(omen_simd_available("avx2"), cpu_supports(Isa::kAvx2) ? 1 : 0);
+    EXPECT_STREQ(omen_simd_level(), "scalar");  // asking changed nothing
 }
 
 TEST(Kernels, ReportsWhatThisCpuRuns) {
