@@ -32,3 +32,13 @@ CREATE OPERATOR CLASS vector_l1_ops
 	FOR TYPE vector USING omenhnsw AS
 	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
 	FUNCTION 1 l1_distance(vector, vector);
+
+-- Inspection: the parameters an index was built with (quantization as
+-- resolved from 'auto'), its node count, nodes VACUUM marked deleted (space
+-- that only REINDEX returns), entry point level, pages and format version.
+CREATE FUNCTION omenhnsw_index_info(index regclass,
+	OUT dimensions integer, OUT metric text, OUT quantization text,
+	OUT m integer, OUT ef_construction integer, OUT nodes bigint,
+	OUT deleted_nodes bigint, OUT entry_level integer, OUT pages bigint,
+	OUT format_version integer)
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT VOLATILE PARALLEL SAFE;

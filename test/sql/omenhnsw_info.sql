@@ -1,0 +1,38 @@
+-- omenhnsw_index_info: what an index was built with and holds.
+SELECT setseed(0.3);
+CREATE TABLE info_t (id int PRIMARY KEY, small vector(3), wide vector(64));
+INSERT INTO info_t
+  SELECT i, ARRAY[i, i % 7, 1]::vector(3),
+         (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector(64)
+  FROM generate_series(1, 500) i;
+
+-- 'auto' resolves by dimension: none below 32 dimensions, rabitq from 32 up
+CREATE INDEX info_small ON info_t USING omenhnsw (small vector_l2_ops);
+CREATE INDEX info_wide ON info_t USING omenhnsw (wide vector_cosine_ops);
+CREATE INDEX info_bin ON info_t USING omenhnsw (wide vector_ip_ops)
+  WITH (quantization = 'binary', m = 8, ef_construction = 32);
+SELECT dimensions, metric, quantization, m, ef_construction, nodes, deleted_nodes,
+       entry_level >= 0 AS has_entry, pages > 1 AS has_pages, format_version
+  FROM omenhnsw_index_info('info_small');
+SELECT dimensions, metric, quantization, m, ef_construction, nodes, deleted_nodes
+  FROM omenhnsw_index_info('info_wide');
+SELECT dimensions, metric, quantization, m, ef_construction, nodes, deleted_nodes
+  FROM omenhnsw_index_info('info_bin');
+
+-- VACUUM marks the nodes of deleted rows; REINDEX drops them
+DELETE FROM info_t WHERE id <= 100;
+VACUUM info_t;
+SELECT nodes, deleted_nodes FROM omenhnsw_index_info('info_wide');
+REINDEX INDEX info_wide;
+SELECT nodes, deleted_nodes FROM omenhnsw_index_info('info_wide');
+
+-- an empty index
+CREATE TABLE info_empty (v vector(8));
+CREATE INDEX info_empty_v ON info_empty USING omenhnsw (v vector_l2_ops);
+SELECT dimensions, quantization, nodes, entry_level FROM omenhnsw_index_info('info_empty_v');
+
+-- not an omenhnsw index
+SELECT * FROM omenhnsw_index_info('info_t_pkey');
+SELECT * FROM omenhnsw_index_info('info_t');
+
+DROP TABLE info_t, info_empty;
