@@ -466,13 +466,19 @@ OmenHnswStorageInit(OmenHnswStorage *storage, Relation index)
 
 /*
  * OmenHnswStorageEnablePins
- *		Give a scan's storage a pin cache (allocated in cxt).
+ *		Give a scan's storage a pin cache (allocated in cxt).  Skipped when
+ *		shared_buffers is small, and for temporary indexes (local buffers,
+ *		temp_buffers): several scans each holding OMENHNSW_PIN_CACHE_SIZE
+ *		pins could then leave no unpinned buffer.
  */
 void
 OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt)
 {
 	int			i;
 
+	if (NBuffers < OMENHNSW_PIN_CACHE_SIZE * 64 ||
+		RelationUsesLocalBuffers(storage->index))
+		return;
 	storage->pins = MemoryContextAlloc(cxt, sizeof(OmenHnswPinCache));
 	for (i = 0; i < OMENHNSW_PIN_CACHE_SIZE; i++)
 	{

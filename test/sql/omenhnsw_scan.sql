@@ -101,3 +101,16 @@ RESET omenhnsw.rerank_factor;
 
 DROP TABLE items, queries, truth;
 DROP FUNCTION recall();
+
+-- a temporary table's index lives in local buffers (scans pin no page cache there)
+CREATE TEMP TABLE temp_items (id int, v vector(40));
+INSERT INTO temp_items
+  SELECT i, (SELECT array_agg(sin(i * d)) FROM generate_series(1, 40) d)::vector(40)
+  FROM generate_series(1, 2000) i;
+CREATE INDEX temp_items_v ON temp_items USING omenhnsw (v vector_l2_ops);
+SET enable_seqscan = off;
+SELECT count(*) AS rows_past_ef_search
+  FROM (SELECT id FROM temp_items ORDER BY v <-> (SELECT v FROM temp_items WHERE id = 7) LIMIT 300) s;
+SELECT id FROM temp_items ORDER BY v <-> (SELECT v FROM temp_items WHERE id = 7) LIMIT 1;
+RESET enable_seqscan;
+DROP TABLE temp_items;
