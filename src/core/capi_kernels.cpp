@@ -37,13 +37,7 @@ int omen_set_simd_level(const char* name) {
 
 int omen_simd_available(const char* name) {
     Isa isa;
-    if (!parse_isa(name, &isa)) return 0;
-    switch (isa) {
-        case Isa::kScalar: return 1;
-        case Isa::kAvx2: return omendb::core::avx2_kernels() && omendb::core::cpu_supports(isa);
-        case Isa::kAvx512: return omendb::core::avx512_kernels() && omendb::core::cpu_supports(isa);
-    }
-    return 0;
+    return parse_isa(name, &isa) && omendb::core::usable_kernels(isa) != nullptr;
 }
 
 float omen_l2sq(const float* a, const float* b, uint32_t n) { return kernels().l2sq(a, b, n); }

@@ -44,14 +44,19 @@ const KernelTable& kernels() {
     return *g_active;
 }
 
-bool set_kernels(Isa isa) {
+const KernelTable* usable_kernels(Isa isa) {
     const KernelTable* t = nullptr;
     switch (isa) {
         case Isa::kScalar: t = scalar_kernels(); break;
         case Isa::kAvx2: t = avx2_kernels(); break;
         case Isa::kAvx512: t = avx512_kernels(); break;
     }
-    if (!t || !cpu_supports(isa)) return false;
+    return t && cpu_supports(isa) ? t : nullptr;
+}
+
+bool set_kernels(Isa isa) {
+    const KernelTable* t = usable_kernels(isa);
+    if (!t) return false;
     g_active = t;
     return true;
 }

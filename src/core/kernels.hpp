@@ -43,6 +43,9 @@ bool cpu_supports(Isa isa);
 // The table in use (the best supported unless forced).  Never null.
 const KernelTable& kernels();
 
+// The table for isa if this build has it and this CPU runs it, else nullptr.
+const KernelTable* usable_kernels(Isa isa);
+
 // Force a table; returns false if unsupported.  Not thread-safe: call before threads start.
 bool set_kernels(Isa isa);
 

@@ -19,7 +19,6 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
-#include "catalog/pg_am.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"

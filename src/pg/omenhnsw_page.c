@@ -315,13 +315,6 @@ OmenHnswOpenState(Relation index, OmenHnswState *state, MemoryContext cxt)
  */
 
 /*
- * OmenHnswStorageRead
- *		omen_storage_t.read: copy the first `stride` bytes of each record into
- *		out.  Takes a share lock on one element page at a time and releases it
- *		before reading the next page and before any ereport.  Never longjmps:
- *		errors are saved in the OmenHnswStorage and 1 is returned.
- */
-/*
  * GetBuffer
  *		A pinned, unlocked buffer for blkno: from the scan's pin cache when it
  *		has one (evicting the pin in the slot), else a fresh pin.
@@ -362,6 +355,13 @@ DoneWithBuffer(OmenHnswStorage *storage, Buffer buf)
 /* batches up to this many ids are read in block order */
 #define OMENHNSW_READ_SORT_MAX 256
 
+/*
+ * OmenHnswStorageRead
+ *		omen_storage_t.read: copy the first `stride` bytes of each record into
+ *		out.  Takes a share lock on one element page at a time and releases it
+ *		before reading the next page and before any ereport.  Never longjmps:
+ *		errors are saved in the OmenHnswStorage and 1 is returned.
+ */
 static int
 OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 					uint32_t stride)

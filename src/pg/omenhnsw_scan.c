@@ -8,13 +8,12 @@
  * in exact distance order, so the executor never re-sorts:
  *
  *	- quantization 'none': candidate distances are exact; a batch is
- *	  ef_search candidates and is returned as the core sorted it.
+ *	  ef_search candidates.
  *	- quantized ('binary', 'rabitq'): candidate distances are estimates.  A
  *	  batch is ef_search * omenhnsw.rerank_factor candidates; for each one
  *	  the shim fetches the heap row with the scan's snapshot (invisible rows
  *	  are dropped), computes the indexed value (the expression's value for
- *	  an expression index) and its exact distance, and returns the batch
- *	  sorted by exact distance (NaN last, ties by TID).
+ *	  an expression index) and its exact distance.
  *
  * Re-ranked rows go into a pool (a min-heap on exact distance, ties by TID)
  * that outlives batches.  A row leaves the pool only when its exact distance
