@@ -45,6 +45,7 @@ struct MemGraph {
     const QueryDist* qd;    // when using codes
     const float* qv;        // prepared query when exact
     bool codes;
+    const uint8_t* qcc = nullptr;  // the inserted node's dense construction code (quantized construction)
 
     void visited_reset() { vis.reset(); }
     bool visit(uint32_t id) { return vis.visit(id); }
@@ -59,7 +60,10 @@ struct MemGraph {
         return true;
     }
     bool distances(const uint32_t* ids, size_t n, float* out) {
-        if (codes) {
+        if (qcc) {
+            for (size_t i = 0; i < n; i++) __builtin_prefetch(b.ccode(ids[i]));
+            for (size_t i = 0; i < n; i++) out[i] = b.cdist(qcc, b.ccode(ids[i]));
+        } else if (codes) {
             for (size_t i = 0; i < n; i++) __builtin_prefetch(b.prefix(ids[i]));
             for (size_t i = 0; i < n; i++) {
                 if (i + 1 < n) __builtin_prefetch(b.prefix(ids[i + 1]) + 64);
@@ -102,13 +106,20 @@ void Builder::layout_blocks(bool split) {
 }
 
 void Builder::set_quantized_construction(bool on) {
+    if (count() != 0 || trained_) return;
     quantized_construction_ = on;
-    if (count() == 0) layout_blocks(on && qz_.quantized());
+    layout_blocks(on && qz_.quantized());
+    bpv_ = bytes_per_vector(params_);
+    if (on && qz_.quantized()) {
+        cstride_ = (8 + static_cast<size_t>(qz_.layout.plane_bytes) + 31) / 32 * 32;
+        bpv_ += cstride_;
+    }
 }
 
 Builder::~Builder() {
     std::free(data_);
     std::free(vdata_);
+    std::free(cc_);
 }
 
 size_t Builder::bytes_per_vector(const omen_params_t& p) {
@@ -169,6 +180,19 @@ void Builder::train_and_layout() {
         qz_.set_mean(acc, n);
         for (size_t i = 0; i < n; i++)
             qz_.encode(vec(static_cast<uint32_t>(i)), data_ + i * stride_ + off_prefix_);
+        if (cstride_) {
+            cc_ = static_cast<uint8_t*>(std::aligned_alloc(32, std::max<size_t>(n, 1) * cstride_));
+            if (!cc_) throw std::bad_alloc();
+            ham_ = kernels().hamming;
+            for (size_t i = 0; i < n; i++) {
+                const uint8_t* p = prefix(static_cast<uint32_t>(i));
+                uint8_t* c = cc_ + i * cstride_;
+                std::memset(c, 0, cstride_);
+                std::memcpy(c, p + kOffCorr, 4);          // |r|
+                std::memcpy(c + 4, p + kOffCorr + 8, 4);  // <o - c, c>
+                std::memcpy(c + 8, p + qz_.layout.header, qz_.layout.plane_bytes);
+            }
+        }
     }
     up_off_.resize(n);
     size_t total = 0;
@@ -211,7 +235,7 @@ void Builder::unlock(uint32_t i) const {
 }
 
 float Builder::pair(uint32_t a, uint32_t b) const {
-    if (quantized_construction_ && qz_.quantized()) return qz_.pair(prefix(a), prefix(b));
+    if (cc_) return cdist(ccode(a), ccode(b));
     return qz_.exact(vec(a), vec(b));
 }
 
@@ -227,9 +251,8 @@ void Builder::insert(Worker& w, uint32_t q) {
     }
     if (static_cast<int>(L) <= cur_max) gl.unlock();
 
-    const bool codes = quantized_construction_ && qz_.quantized();
-    if (codes) w.qd.init_symmetric(qz_, prefix(q));
-    MemGraph g{*this, w.vis, &w.qd, vec(q), codes};
+    const bool codes = cc_ != nullptr;
+    MemGraph g{*this, w.vis, &w.qd, vec(q), codes, codes ? ccode(q) : nullptr};
     float d0;
     g.distances(&ep, 1, &d0);
     Cand cur{d0, ep};

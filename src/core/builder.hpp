@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -61,7 +62,11 @@ public:
 
     // Construction with code distances instead of exact float distances: the symmetric sign-plane
     // (Hamming) estimator for both binary and rabitq.  The float vectors then move out of the node
-    // blocks (which the search no longer needs), so the blocks are denser.  Call before add().
+    // blocks (which the search no longer needs), so the blocks are denser, and the sign planes with
+    // the two corrections the estimate needs are copied into one dense array (32-byte aligned
+    // entries: 3.2 MB for 100k 128-d nodes, against 19 MB of blocks), so that the distance to a
+    // neighbour is a cache hit far more often.  The build is bound by memory latency, not by
+    // arithmetic.  Call before add().
     void set_quantized_construction(bool on);
 
     // Storage order (after the build): groups of `group` nodes, each grown breadth-first over
@@ -106,6 +111,16 @@ private:
     void lock(uint32_t i) const;
     void unlock(uint32_t i) const;
     float pair(uint32_t a, uint32_t b) const;
+    // Dense construction code of node i: float |r|, float <o - c, c>, then the sign plane.
+    const uint8_t* ccode(uint32_t i) const { return cc_ + static_cast<size_t>(i) * cstride_; }
+    float cdist(const uint8_t* a, const uint8_t* b) const {
+        float na, nb, oa, ob;
+        std::memcpy(&na, a, 4);
+        std::memcpy(&nb, b, 4);
+        std::memcpy(&oa, a + 4, 4);
+        std::memcpy(&ob, b + 4, 4);
+        return qz_.sym_estimate(ham_(a + 8, b + 8, qz_.layout.plane_bytes), na, nb, oa, ob);
+    }
 
     omen_params_t params_;
     Quantizer qz_;
@@ -118,6 +133,9 @@ private:
     size_t cap_ = 0;           // blocks allocated
     size_t stride_ = 0, off_prefix_ = 0, off_vec_ = 0;
     uint8_t* vdata_ = nullptr;  // float vectors when split_ (aligned_alloc)
+    uint8_t* cc_ = nullptr;     // dense construction codes (quantized construction; aligned_alloc)
+    size_t cstride_ = 0;
+    uint64_t (*ham_)(const uint8_t*, const uint8_t*, size_t) = nullptr;
     size_t vstride_ = 0;
     bool split_ = false;
     std::vector<uint64_t> payloads_;

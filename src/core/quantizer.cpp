@@ -9,7 +9,6 @@ namespace omendb::core {
 
 namespace {
 constexpr uint32_t kQuantMagic = 0x32514d4fu;  // "OMQ2"
-constexpr double kPi = 3.14159265358979323846;
 // 2-bit levels (Lloyd-Max for a unit Gaussian, scaled so the inner level is 1).
 constexpr float kLevelOuter = 1.510f / 0.4528f;
 constexpr float kLevelThreshold = 0.9816f;
@@ -171,16 +170,7 @@ float Quantizer::pair(const uint8_t* pa, const uint8_t* pb) const {
                      reinterpret_cast<const float*>(pb + layout.header));
     }
     uint64_t h = kernels().hamming(pa + layout.header, pb + layout.header, layout.plane_bytes);
-    float na = rec_corr(pa, 0), nb = rec_corr(pb, 0);
-    float rr = na * nb * ham_to_ip(h);
-    switch (metric) {
-        case OMEN_METRIC_IP: return -(rr + rec_corr(pa, 2) + rec_corr(pb, 2) + mean_sq);
-        case OMEN_METRIC_L1: {
-            float l2 = na * na + nb * nb - 2 * rr;
-            return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * dim / static_cast<float>(kPi));
-        }
-        default: return na * na + nb * nb - 2 * rr;
-    }
+    return sym_estimate(h, rec_corr(pa, 0), rec_corr(pb, 0), rec_corr(pa, 2), rec_corr(pb, 2));
 }
 
 float Quantizer::to_sql(float d) const {

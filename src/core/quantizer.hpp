@@ -29,6 +29,8 @@
 // Thread-safety: a Quantizer is immutable after training; a QueryDist belongs to one thread.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -38,6 +40,8 @@
 #include "omendb/omen_core.h"
 
 namespace omendb::core {
+
+constexpr double kPi = 3.14159265358979323846;
 
 class Quantizer {
 public:
@@ -74,6 +78,9 @@ public:
     float exact(const float* a, const float* b) const;
     // Internal distance between two records' prefixes (exact for none, symmetric estimate otherwise).
     float pair(const uint8_t* pa, const uint8_t* pb) const;
+    // The symmetric estimate from the Hamming distance of two sign planes and each record's |r|
+    // (na, nb) and <o - c, c> (oca, ocb): what pair() returns for quantized modes.
+    float sym_estimate(uint64_t ham, float na, float nb, float oca, float ocb) const;
     // Internal -> SQL units.
     float to_sql(float d) const;
 
@@ -116,6 +123,18 @@ private:
     float qnorm_ = 0, rsum_ = 0, cq_ = 0;
     bool symmetric_ = false;
 };
+
+inline float Quantizer::sym_estimate(uint64_t ham, float na, float nb, float oca, float ocb) const {
+    float rr = na * nb * ham_to_ip(ham);
+    switch (metric) {
+        case OMEN_METRIC_IP: return -(rr + oca + ocb + mean_sq);
+        case OMEN_METRIC_L1: {
+            float l2 = na * na + nb * nb - 2 * rr;
+            return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * dim / static_cast<float>(kPi));
+        }
+        default: return na * na + nb * nb - 2 * rr;
+    }
+}
 
 }  // namespace omendb::core
 
