@@ -72,6 +72,15 @@ int			omen_set_simd_level(const char *name);
 /* 1 if omen_set_simd_level(name) would succeed, else 0; changes nothing. */
 int			omen_simd_available(const char *name);
 
+/*
+ * Parse a plain decimal float at p ([-]digits[.digits][e[+-]digits], correctly rounded, as strtof
+ * in the C locale would).  Returns 1 and sets *out and *end when the number is finite and of that
+ * form; returns 0, changing nothing, for anything else (a leading '+', hex, inf, nan, overflow,
+ * underflow to zero, a number running into a letter), where the caller falls back to strtof, so
+ * the accepted syntax and the values are strtof's.  About five times faster than strtof.
+ */
+int			omen_parse_float(const char *p, const char *limit, const char **end, float *out);
+
 /* Squared Euclidean distance. */
 float		omen_l2sq(const float *a, const float *b, uint32_t n);
 

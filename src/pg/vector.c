@@ -225,8 +225,13 @@ ParseVector(const char *str)
 		if (*p == '\0')
 			VectorSyntaxError(str, p, NULL);
 
-		errno = 0;
-		value = strtof(p, &end);
+		if (omen_parse_float(p, p + strcspn(p, ",] \t\n\r\v\f"), (const char **) &end, &value))
+			errno = 0;
+		else
+		{
+			errno = 0;
+			value = strtof(p, &end);
+		}
 		if (end == p)
 			VectorSyntaxError(str, p, gettext_noop("Expected a number at character %d."));
 

@@ -3,8 +3,13 @@
 // repair through the storage-backed API.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
 #include <set>
+#include <string>
 
 #include "omendb/omen_core.h"
 #include "test_hnsw_util.hpp"
@@ -415,4 +420,44 @@ TEST(CApi, ParallelBuildThroughCApi) {
     }
     std::printf("  C API build recall@10 ef=40: 1 thread %.3f, 2 threads %.3f\n", rs[0], rs[1]);
     EXPECT_GE(rs[1], rs[0] - 0.02);
+}
+
+// omen_parse_float takes only what it parses exactly as strtof does, and declines the rest.
+TEST(CApi, ParseFloatMatchesStrtof) {
+    auto check = [](const std::string& s, bool fast_expected) {
+        const char* p = s.c_str();
+        const char* limit = p + std::strcspn(p, ",] \t\n");
+        const char* end = nullptr;
+        float v = -7.0f;
+        int fast = omen_parse_float(p, limit, &end, &v);
+        char* send = nullptr;
+        float sv = std::strtof(p, &send);
+        EXPECT_EQ(fast, fast_expected ? 1 : 0) << s;
+        if (fast) {
+            EXPECT_EQ(end, send) << s;
+            EXPECT_EQ(std::memcmp(&v, &sv, 4), 0) << s << " " << v << " " << sv;
+        } else {
+            EXPECT_EQ(v, -7.0f) << s;  // untouched
+        }
+    };
+    for (const char* s : {"1.5", "-0.25", "1e-40", "1.e5", ".5", "-.5e-3", "00012.500e+02", "0", "-0",
+                          "3.4028234e38", "1.00000005960464477539062500000000001", "7,", "2]", "9 "})
+        check(s, true);
+    for (const char* s : {"+1", "0x1p3", "nan", "inf", "-infinity", "1e39", "1e-50", "1e", "1.5abc", "", "-", "e5",
+                          "nan(12)", ".", "1_0"})
+        check(s, false);
+    std::mt19937 g(5);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    std::uniform_int_distribution<int> ex(-45, 38);
+    char buf[64];
+    for (int i = 0; i < 200000; i++) {
+        float x = u(g) * std::pow(10.0f, static_cast<float>(ex(g)));
+        std::snprintf(buf, sizeof buf, i % 3 == 0 ? "%.9g" : i % 3 == 1 ? "%.17g" : "%.3e", static_cast<double>(x));
+        const char* end = nullptr;
+        float v;
+        if (omen_parse_float(buf, buf + std::strlen(buf), &end, &v)) {
+            float sv = std::strtof(buf, nullptr);
+            ASSERT_EQ(std::memcmp(&v, &sv, 4), 0) << buf;
+        }
+    }
 }
