@@ -98,6 +98,7 @@ private:
 
     void train_and_layout();
     void insert(Worker& w, uint32_t q);
+    void connect_unreachable(Worker& w);
     uint32_t* list(uint32_t i, uint32_t level) {
         return level == 0 ? reinterpret_cast<uint32_t*>(data_ + static_cast<size_t>(i) * stride_)
                           : &up_[(static_cast<size_t>(up_off_[i]) + level - 1) * (1 + m_)];

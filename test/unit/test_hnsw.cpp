@@ -2,6 +2,7 @@
 // metric and quantization mode, determinism under a fixed seed, parallel construction.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -174,6 +175,41 @@ TEST(Hnsw, QuantizedConstruction) {
             }
         }
     }
+}
+
+// Every node is reachable from the entry point on layer 0 after a build, also on data where
+// plain HNSW strands nodes (periodic vectors with many near-duplicates: 8 of 1,000 were
+// unreachable before the build linked them back).
+TEST(Hnsw, EveryNodeReachable) {
+    const uint32_t dim = 40, n = 1000;
+    Data base;
+    base.n = n;
+    base.dim = dim;
+    base.v.resize(static_cast<size_t>(n) * dim);
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < dim; d++) base.v[static_cast<size_t>(i) * dim + d] = std::sin(float(i + 1) * float(d + 1));
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ})
+        for (bool qcons : {false, true})
+            for (uint32_t threads : {1u, 2u}) {
+                if (qcons && quant == OMEN_QUANT_NONE) continue;
+                auto b = build(base, params(dim, OMEN_METRIC_L2, quant), threads, qcons);
+                std::vector<uint8_t> seen(n, 0);
+                std::vector<uint32_t> queue{b->entry()}, nb;
+                seen[b->entry()] = 1;
+                for (size_t h = 0; h < queue.size(); h++) {
+                    b->neighbors(queue[h], 0, nb);
+                    for (uint32_t x : nb)
+                        if (!seen[x]) {
+                            seen[x] = 1;
+                            queue.push_back(x);
+                        }
+                }
+                EXPECT_EQ(queue.size(), n) << quant_name(quant) << (qcons ? " qbuild " : " ") << threads;
+                for (uint32_t i = 0; i < n; i++) {
+                    b->neighbors(i, 0, nb);
+                    EXPECT_LE(nb.size(), 32u);
+                }
+            }
 }
 
 TEST(Hnsw, Budget) {
