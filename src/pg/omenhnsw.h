@@ -247,6 +247,7 @@ typedef struct OmenHnswStorage
 	MemoryContext callerCxt;	/* where the saved error is copied */
 	ErrorData  *error;			/* saved error, rethrown by the shim */
 	OmenHnswPinCache *pins;		/* scans only; NULL: pin per read */
+	Size		minRecord;		/* smallest valid node record (0: unchecked) */
 } OmenHnswStorage;
 
 /*
@@ -291,7 +292,9 @@ extern void OmenHnswMetaToParams(OmenHnswMetaPage meta, omen_params_t *params);
 extern uint8 *OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta);
 extern void OmenHnswOpenState(Relation index, OmenHnswState *state,
 							  MemoryContext cxt);
-extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index);
+extern Buffer OmenHnswReadHinted(Relation index, Relation rel, BlockNumber blkno);
+extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
+								const omen_index_t *core);
 extern void OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt);
 extern void OmenHnswStorageReleasePins(OmenHnswStorage *storage);
 extern OmenHnswHandle *OmenHnswHandleRegister(MemoryContext cxt, void *ptr,

@@ -510,7 +510,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	ReserveSlot(index, &state.meta, len, building, &blkno, &offnum);
 	newId = OmenHnswMakeId(blkno, offnum);
 
-	OmenHnswStorageInit(&storage, index);
+	OmenHnswStorageInit(&storage, index, state.index);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),

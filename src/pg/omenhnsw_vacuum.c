@@ -147,7 +147,7 @@ Repair(IndexVacuumInfo *info)
 		MemoryContextDelete(cxt);
 		return 0;
 	}
-	OmenHnswStorageInit(&storage, index);
+	OmenHnswStorageInit(&storage, index, state.index);
 
 	nblocks = RelationGetNumberOfBlocks(index);
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)

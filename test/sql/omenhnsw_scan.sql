@@ -114,3 +114,33 @@ SELECT count(*) AS rows_past_ef_search
 SELECT id FROM temp_items ORDER BY v <-> (SELECT v FROM temp_items WHERE id = 7) LIMIT 1;
 RESET enable_seqscan;
 DROP TABLE temp_items;
+
+-- Updated rows: the re-rank reads the heap itself (following HOT chains) and must see exactly the
+-- snapshot's version of each row: HOT updates of another column, updates of the vector (a new
+-- index entry; the old one still points at the dead version), and an update inside the open
+-- transaction, visible to it alone.  The periodic vectors have near-duplicates, which leave plain
+-- HNSW graphs with unreachable nodes; the build links them back, so a scan to exhaustion returns
+-- every row.
+CREATE TABLE upd (id int PRIMARY KEY, tag int, v vector(40)) WITH (fillfactor = 50);
+INSERT INTO upd
+  SELECT i, 0, (SELECT array_agg(sin(i * d)) FROM generate_series(1, 40) d)::vector(40)
+  FROM generate_series(1, 1000) i;
+CREATE INDEX upd_v ON upd USING omenhnsw (v vector_l2_ops);
+UPDATE upd SET tag = 1 WHERE id % 3 = 0;
+UPDATE upd SET v = (SELECT v FROM upd WHERE id = 500) WHERE id IN (17, 18);
+SET enable_seqscan = off;
+-- (the index returns rows in distance order; the outer sort only orders ties by id)
+SELECT id, tag, d = 0 AS is_copy FROM (
+  SELECT id, tag, v <-> (SELECT v FROM upd WHERE id = 500) AS d
+  FROM upd ORDER BY v <-> (SELECT v FROM upd WHERE id = 500) LIMIT 3) s ORDER BY d, id;
+SELECT count(*), count(DISTINCT id)
+  FROM (SELECT id FROM upd ORDER BY v <-> (SELECT v FROM upd WHERE id = 17) LIMIT 1000) s;
+BEGIN;
+UPDATE upd SET v = (SELECT v FROM upd WHERE id = 500) WHERE id = 999;
+SELECT id FROM (SELECT id, v <-> (SELECT v FROM upd WHERE id = 500) AS d
+  FROM upd ORDER BY v <-> (SELECT v FROM upd WHERE id = 500) LIMIT 4) s ORDER BY d, id;
+ROLLBACK;
+SELECT id FROM (SELECT id, v <-> (SELECT v FROM upd WHERE id = 500) AS d
+  FROM upd ORDER BY v <-> (SELECT v FROM upd WHERE id = 500) LIMIT 4) s ORDER BY d, id;
+RESET enable_seqscan;
+DROP TABLE upd;
