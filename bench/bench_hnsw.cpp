@@ -317,6 +317,7 @@ void run_scan_depths(const Set& s, uint32_t quant, uint32_t m, uint32_t efc, boo
     static const char* qn[] = {"none", "binary", "rabitq"};
     double bt;
     auto b = build_omen(s, quant, 2, qcons, m, efc, &bt);
+    std::printf("  (built with 2 threads in %.2f s)", bt);
     VecStorage vs;
     std::vector<uint32_t> ids(s.n);
     for (uint32_t i = 0; i < s.n; i++) ids[i] = i;
@@ -546,6 +547,7 @@ int main(int argc, char** argv) {
             run_scan_depths(s, OMEN_QUANT_NONE, m, efc, false);
             run_scan_depths(s, OMEN_QUANT_BINARY, m, efc, false);
             run_scan_depths(s, OMEN_QUANT_RABITQ, m, efc, false);
+            run_scan_depths(s, OMEN_QUANT_RABITQ, m, efc, true);
         }
         std::fflush(stdout);
     }

@@ -119,6 +119,15 @@ omen_status_t omen_builder_create(const omen_params_t* params, size_t budget_byt
 
 void omen_builder_free(omen_builder_t* builder) { delete builder; }
 
+omen_status_t omen_builder_set_quantized_construction(omen_builder_t* builder, int on) {
+    try {
+        if (!builder || builder->b.count() != 0) return OMEN_ERR_INVALID;
+        builder->b.set_quantized_construction(on != 0);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
 size_t omen_builder_bytes_per_vector(const omen_params_t* params) {
     if (!params || !omendb::core::params_valid(*params)) return 0;
     return Builder::bytes_per_vector(*params);

@@ -59,6 +59,12 @@ static relopt_enum_elt_def omenhnsw_quant_values[] = {
 	{(const char *) NULL}
 };
 
+static relopt_enum_elt_def omenhnsw_construction_values[] = {
+	{"exact", OMENHNSW_CONSTRUCTION_EXACT},
+	{"quantized", OMENHNSW_CONSTRUCTION_QUANTIZED},
+	{(const char *) NULL}		/* list terminator */
+};
+
 /*
  * OmenHnswInit
  *		Define the reloptions and GUCs.  Called once from _PG_init.
@@ -81,6 +87,11 @@ OmenHnswInit(void)
 					   "How vectors are coded in the graph: auto, none, binary or rabitq",
 					   omenhnsw_quant_values, OMENHNSW_DEFAULT_QUANT,
 					   gettext_noop("Valid values are \"auto\", \"none\", \"binary\" and \"rabitq\"."),
+					   AccessExclusiveLock);
+	add_enum_reloption(omenhnsw_relopt_kind, "construction",
+					   "Distances the build orders candidates by: exact, or quantized (the codes; faster)",
+					   omenhnsw_construction_values, OMENHNSW_CONSTRUCTION_EXACT,
+					   gettext_noop("Valid values are \"exact\" and \"quantized\"."),
 					   AccessExclusiveLock);
 
 	DefineCustomIntVariable("omenhnsw.ef_search",
@@ -111,6 +122,7 @@ omenhnswoptions(Datum reloptions, bool validate)
 		{"m", RELOPT_TYPE_INT, offsetof(OmenHnswOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(OmenHnswOptions, efConstruction)},
 		{"quantization", RELOPT_TYPE_ENUM, offsetof(OmenHnswOptions, quantization)},
+		{"construction", RELOPT_TYPE_ENUM, offsetof(OmenHnswOptions, construction)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate,
@@ -141,6 +153,14 @@ OmenHnswGetQuant(Relation index)
 	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
 
 	return (omen_quant_t) (opts ? opts->quantization : OMENHNSW_DEFAULT_QUANT);
+}
+
+bool
+OmenHnswGetQuantizedConstruction(Relation index)
+{
+	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
+
+	return opts && opts->construction == OMENHNSW_CONSTRUCTION_QUANTIZED;
 }
 
 /*

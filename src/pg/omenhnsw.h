@@ -215,7 +215,12 @@ typedef struct OmenHnswOptions
 	int			m;
 	int			efConstruction;
 	int			quantization;	/* omen_quant_t */
+	int			construction;	/* OMENHNSW_CONSTRUCTION_* */
 } OmenHnswOptions;
+
+/* reloption construction: the distances the bulk build orders candidates by */
+#define OMENHNSW_CONSTRUCTION_EXACT		0
+#define OMENHNSW_CONSTRUCTION_QUANTIZED	1
 
 extern int	omenhnsw_ef_search;
 extern int	omenhnsw_rerank_factor;
@@ -276,6 +281,7 @@ extern omen_metric_t OmenHnswGetMetric(Relation index);
 extern int	OmenHnswGetM(Relation index);
 extern int	OmenHnswGetEfConstruction(Relation index);
 extern omen_quant_t OmenHnswGetQuant(Relation index);
+extern bool OmenHnswGetQuantizedConstruction(Relation index);
 extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
 extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
 								const char *what);

@@ -148,6 +148,13 @@ CreateBuilder(OmenHnswBuildState *bs)
 	bs->builderHandle->ptr = b;
 	OmenHnswCheckStatus(st, NULL, "creating the index builder");
 	bs->builder = b;
+	/* construction = quantized: meaningful only when there are codes */
+	if (OmenHnswGetQuantizedConstruction(bs->index) &&
+		bs->params.quant != OMEN_QUANT_NONE)
+	{
+		st = omen_builder_set_quantized_construction(b, 1);
+		OmenHnswCheckStatus(st, NULL, "configuring the index builder");
+	}
 }
 
 /*

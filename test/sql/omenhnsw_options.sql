@@ -13,6 +13,10 @@ CREATE INDEX opt_ef_max ON opt USING omenhnsw (v vector_l2_ops) WITH (ef_constru
 CREATE INDEX opt_none ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = 'none');
 CREATE INDEX opt_binary ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = binary);
 CREATE INDEX opt_rabitq ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = 'rabitq');
+CREATE INDEX opt_qcons ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = 'binary', construction = quantized);
+CREATE INDEX opt_xcons ON opt USING omenhnsw (v vector_l2_ops) WITH (construction = 'exact');
+-- with quantization none there are no codes: the build is exact
+CREATE INDEX opt_qcons_none ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = none, construction = quantized);
 SELECT relname, reloptions FROM pg_class WHERE relname LIKE 'opt\_%' ORDER BY relname;
 RESET client_min_messages;
 
@@ -25,6 +29,7 @@ CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (m = 16, ef_constructi
 CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (m = 50);
 CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = 'pq');
 CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (quantization = '');
+CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (construction = 'fast');
 CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (m = 'x');
 CREATE INDEX ON opt USING omenhnsw (v vector_l2_ops) WITH (lists = 10);
 -- the check is made when the options take effect, even on an empty table
