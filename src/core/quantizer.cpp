@@ -218,13 +218,6 @@ void QueryDist::init(const Quantizer& qz, const float* raw, bool symmetric) {
     }
 }
 
-void QueryDist::init_symmetric(const Quantizer& qz, const uint8_t* prefix) {
-    qz_ = &qz;
-    k_ = &kernels();
-    symmetric_ = true;
-    own_.assign(prefix, prefix + qz.layout.prefix);
-}
-
 float QueryDist::operator()(const uint8_t* p) const {
     const Quantizer& qz = *qz_;
     if (!qz.quantized()) return qz.exact(q_.data(), reinterpret_cast<const float*>(p + qz.layout.header));

@@ -99,11 +99,8 @@ public:
     QueryDist() = default;
     // raw: the query as given (not prepared).  asym: use the RaBitQ asymmetric estimator when the
     // index is rabitq (always true for search); force_exact: ignore codes, compare floats.
-    // symmetric: estimate with the symmetric sign-plane estimator even for rabitq (cheaper; used by
-    // the builder's quantized construction).
+    // symmetric: estimate with the symmetric sign-plane estimator even for rabitq (cheaper).
     void init(const Quantizer& qz, const float* raw, bool symmetric = false);
-    // Symmetric estimator from an already encoded record prefix (no rotation, no float query).
-    void init_symmetric(const Quantizer& qz, const uint8_t* prefix);
 
     // Internal distance to the record whose prefix starts at `prefix`.
     float operator()(const uint8_t* prefix) const;

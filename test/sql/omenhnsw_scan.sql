@@ -153,3 +153,36 @@ SELECT id FROM (SELECT id, v <-> (SELECT v FROM upd WHERE id = 500) AS d
   FROM upd ORDER BY v <-> (SELECT v FROM upd WHERE id = 500) LIMIT 4) s ORDER BY d, id;
 RESET enable_seqscan;
 DROP TABLE upd;
+
+-- Vectors above ~500 dimensions are stored out of line (TOAST); reading a candidate's row is then
+-- dear, and the re-rank goes lazily, in estimate order, as the executor asks for rows.
+SELECT setseed(0.5);
+CREATE TABLE wide (id int, cat int, v vector(600));
+INSERT INTO wide
+SELECT i, i % 10, (SELECT array_agg(random()) FROM generate_series(1, 600) WHERE i > 0)::vector
+FROM generate_series(1, 1500) i;
+SELECT pg_relation_size(reltoastrelid) > 0 AS vectors_toasted FROM pg_class WHERE relname = 'wide';
+CREATE INDEX wide_v ON wide USING omenhnsw (v vector_l2_ops);
+CREATE TABLE wide_q AS SELECT id AS qid, v FROM wide WHERE id % 75 = 0;
+SET enable_indexscan = off;
+SET enable_seqscan = on;
+CREATE TABLE wide_truth AS
+SELECT q.qid, x.id FROM wide_q q,
+	LATERAL (SELECT id FROM wide ORDER BY wide.v <-> q.v LIMIT 10) x;
+RESET enable_indexscan;
+SET enable_seqscan = off;
+SELECT count(*)::float8 / (SELECT count(*) FROM wide_truth) >= 0.9 AS wide_recall
+FROM wide_truth JOIN (
+	SELECT q.qid, x.id FROM wide_q q,
+		LATERAL (SELECT id FROM wide ORDER BY wide.v <-> q.v LIMIT 10) x
+) a USING (qid, id);
+-- past the first batch, and with a filter: every row comes, once
+SELECT count(*), count(DISTINCT id)
+FROM (SELECT id FROM wide ORDER BY v <-> (SELECT v FROM wide WHERE id = 3) LIMIT 400) s;
+SELECT count(*), count(DISTINCT id), bool_and(cat = 4) AS all_match
+FROM (SELECT id, cat FROM wide WHERE cat = 4
+	ORDER BY v <-> (SELECT v FROM wide WHERE id = 3) LIMIT 100) s;
+-- the nearest row to a stored vector is that row
+SELECT id FROM wide ORDER BY v <-> (SELECT v FROM wide WHERE id = 777) LIMIT 1;
+RESET enable_seqscan;
+DROP TABLE wide, wide_q, wide_truth;
