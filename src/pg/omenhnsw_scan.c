@@ -328,8 +328,9 @@ ExactDistance(IndexScanDesc scan, ItemPointer tid, float8 *distance)
 		ResetExprContext(econtext);
 		return false;
 	}
-	if (VARATT_IS_EXTERNAL(DatumGetPointer(values[0])))
-		so->lazy = true;		/* each fetch reads TOAST: worth avoiding */
+	if (VARATT_IS_EXTERNAL(DatumGetPointer(values[0])) ||
+		VARATT_IS_COMPRESSED(DatumGetPointer(values[0])))
+		so->lazy = true;		/* each fetch reads TOAST or decompresses */
 	vec = OmenHnswDatumToVector(values[0]);
 	if (vec->dim != so->query->dim)
 	{
@@ -403,19 +404,20 @@ PoolPop(OmenHnswScanOpaque so, OmenHnswResult *out)
 /*
  * Lazy re-rank.  A batch is ef_search * rerank_factor candidates, but a
  * LIMIT 10 query needs only the first rows.  When the vectors are stored out
- * of line (TOAST: above about 500 dimensions), reading every candidate's row
- * up front was most of a query's time (45% at 784 dimensions).  Then the
- * batch is re-ranked in estimate order, a few candidates at a time, and a
- * re-ranked row leaves the pool once its exact distance is below the estimate of the
- * next candidate still waiting, less a margin: OMENHNSW_LAZY_SAFETY times
- * the largest overestimate (estimate - exact) seen so far in this scan.  A
- * waiting candidate could only be closer through an error larger than that.
- * No row leaves before OMENHNSW_LAZY_WARMUP candidates were re-ranked, so
- * the margin rests on some evidence.  Once the batch is re-ranked, the rule
- * for the next batch (exact <= bound) applies as before.  With vectors
- * stored in the row, a fetch is cheap and the lazy order measured no faster
- * while it cost recall (0.967 -> 0.962 at 128 dimensions), so the whole
- * batch is re-ranked before any row leaves, as before.
+ * of line (TOAST: above about 500 dimensions) or compressed, reading every
+ * candidate's row up front was most of a query's time (45% at 784
+ * dimensions).  Then the batch is re-ranked in estimate order, a few
+ * candidates at a time, and a re-ranked row leaves the pool once its exact
+ * distance is below the estimate of the next candidate still waiting, less
+ * a margin: OMENHNSW_LAZY_SAFETY times the largest overestimate (estimate -
+ * exact) seen so far in this scan.  A waiting candidate could only be closer
+ * through an error larger than that.  No row leaves before
+ * OMENHNSW_LAZY_WARMUP candidates were re-ranked, so the margin rests on
+ * some evidence.  Once the batch is re-ranked, the rule for the next batch
+ * (exact <= bound) applies as before.  With vectors stored plainly in the
+ * row a fetch is cheap, and the lazy order measured no faster while it cost
+ * recall (0.967 -> 0.962 at 128 dimensions), so such scans re-rank the
+ * whole batch before any row leaves, as before.
  */
 #define OMENHNSW_LAZY_WARMUP	10
 #define OMENHNSW_LAZY_CHUNK		4
