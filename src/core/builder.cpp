@@ -253,10 +253,8 @@ void Builder::insert(Worker& w, uint32_t q) {
 
     const bool codes = cc_ != nullptr;
     MemGraph g{*this, w.vis, &w.qd, vec(q), codes, codes ? ccode(q) : nullptr};
-    float d0;
-    g.distances(&ep, 1, &d0);
-    Cand cur{d0, ep};
-    greedy_descend(g, cur, static_cast<uint32_t>(cur_max), L, w.s);
+    Cand cur;
+    descend_from(g, ep, static_cast<uint32_t>(cur_max), L, cur, w.s);
     w.entries.assign(1, cur);
     for (int lv = std::min(static_cast<int>(L), cur_max); lv >= 0; lv--) {
         const uint32_t level = static_cast<uint32_t>(lv);
@@ -400,11 +398,8 @@ void Builder::connect_unreachable(Worker& w) {
         for (uint32_t u = 0; u < n; u++) {
             if (reached[u]) continue;
             MemGraph g{*this, w.vis, &w.qd, vec(u), codes, codes ? ccode(u) : nullptr};
-            float d0;
-            uint32_t ep = entry_;
-            g.distances(&ep, 1, &d0);
-            Cand cur{d0, ep};
-            greedy_descend(g, cur, static_cast<uint32_t>(max_level_), 0, w.s);
+            Cand cur;
+            descend_from(g, entry_, static_cast<uint32_t>(max_level_), 0, cur, w.s);
             w.entries.assign(1, cur);
             search_layer(g, w.entries, params_.ef_construction, 0, w.found, w.s);
             uint32_t* target = nullptr;
@@ -553,11 +548,8 @@ void Builder::Searcher::search(const float* query, uint32_t ef, bool use_codes, 
     const bool codes = use_codes && b_.qz_.quantized();
     im.qd.init(b_.qz_, query);
     MemGraph g{b_, im.vis, &im.qd, im.qd.prepared(), codes};
-    float d0;
-    uint32_t ep = b_.entry_;
-    g.distances(&ep, 1, &d0);
-    Cand cur{d0, ep};
-    greedy_descend(g, cur, static_cast<uint32_t>(b_.max_level_), 0, im.s);
+    Cand cur;
+    descend_from(g, b_.entry_, static_cast<uint32_t>(b_.max_level_), 0, cur, im.s);
     im.entries.assign(1, cur);
     search_layer(g, im.entries, ef, 0, out, im.s);
 }

@@ -146,6 +146,16 @@ bool greedy_descend(G& g, Cand& cur, uint32_t from_level, uint32_t to_level, Sea
     return true;
 }
 
+// Start at `entry` (its distance computed here) and descend greedily to to_level + 1; the closest
+// node found is left in `cur`.
+template <class G>
+bool descend_from(G& g, uint32_t entry, uint32_t from_level, uint32_t to_level, Cand& cur, SearchScratch& s) {
+    float d;
+    if (!g.distances(&entry, 1, &d)) return false;
+    cur = Cand{d, entry};
+    return greedy_descend(g, cur, from_level, to_level, s);
+}
+
 // Beam search on one level (HNSW Algorithm 2).  `entries` hold the entry points with their
 // distances; `result` receives up to ef nearest found, sorted ascending.
 //

@@ -307,10 +307,8 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
     StoreGraph g(ix, st, &qd);
     g.put(new_id, rec.data());
     SearchScratch s;
-    float d0;
-    if (!g.distances(&entry, 1, &d0)) return fail(g);
-    Cand cur{d0, entry};
-    if (!greedy_descend(g, cur, entry_level, new_level, s)) return fail(g);
+    Cand cur;
+    if (!descend_from(g, entry, entry_level, new_level, cur, s)) return fail(g);
 
     std::vector<Cand> entries{cur}, found, cands, selected, keep;
     std::unordered_map<uint32_t, size_t> edit_idx;

@@ -244,18 +244,29 @@ StartSearch(IndexScanDesc scan)
 	return true;
 }
 
+/* Distance order with NaN last; 0 for equal distances (callers break ties). */
+static int
+CompareDistances(float8 a, float8 b)
+{
+	bool		na = isnan(a);
+	bool		nb = isnan(b);
+
+	if (na != nb)
+		return na ? 1 : -1;
+	if (na || a == b)
+		return 0;
+	return a < b ? -1 : 1;
+}
+
 static int
 CompareResults(const void *a, const void *b)
 {
 	const OmenHnswResult *ra = (const OmenHnswResult *) a;
 	const OmenHnswResult *rb = (const OmenHnswResult *) b;
-	bool		na = isnan(ra->distance);
-	bool		nb = isnan(rb->distance);
+	int			c = CompareDistances(ra->distance, rb->distance);
 
-	if (na != nb)
-		return na ? 1 : -1;
-	if (!na && ra->distance != rb->distance)
-		return ra->distance < rb->distance ? -1 : 1;
+	if (c != 0)
+		return c;
 	return ItemPointerCompare((ItemPointer) &ra->tid, (ItemPointer) &rb->tid);
 }
 
@@ -277,16 +288,17 @@ ExactDistance(IndexScanDesc scan, ItemPointer tid, float8 *distance)
 	Vector	   *vec;
 	bool		found;
 
-	if (so->fetch == NULL)
+	if (so->slot == NULL)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(so->scanCxt);
 
-		so->fetch = table_index_fetch_begin(scan->heapRelation);
 		so->slot = table_slot_create(scan->heapRelation, NULL);
 		so->indexInfo = BuildIndexInfo(scan->indexRelation);
 		so->estate = CreateExecutorState();
 		so->heapam = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine() &&
 			IsMVCCSnapshot(scan->xs_snapshot) && TTS_IS_BUFFERTUPLE(so->slot);
+		if (!so->heapam)
+			so->fetch = table_index_fetch_begin(scan->heapRelation);
 		MemoryContextSwitchTo(oldcxt);
 	}
 
@@ -429,13 +441,10 @@ CompareCandidates(const void *a, const void *b)
 {
 	const omen_candidate_t *ca = (const omen_candidate_t *) a;
 	const omen_candidate_t *cb = (const omen_candidate_t *) b;
-	bool		na = isnan(ca->distance);
-	bool		nb = isnan(cb->distance);
+	int			c = CompareDistances(ca->distance, cb->distance);
 
-	if (na != nb)
-		return na ? 1 : -1;
-	if (!na && ca->distance != cb->distance)
-		return ca->distance < cb->distance ? -1 : 1;
+	if (c != 0)
+		return c;
 	if (ca->payload != cb->payload)
 		return ca->payload < cb->payload ? -1 : 1;
 	return 0;
@@ -501,10 +510,12 @@ RerankSome(IndexScanDesc scan)
 {
 	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
 	MemoryContext oldcxt = MemoryContextSwitchTo(so->batchCxt);
-	int			todo = so->reranked < OMENHNSW_LAZY_WARMUP ?
-		OMENHNSW_LAZY_WARMUP - so->reranked : OMENHNSW_LAZY_CHUNK;
+	int			todo = OMENHNSW_LAZY_CHUNK;
 
-	while (todo-- > 0 && so->pendingPos < so->npending)
+	/* the first call re-ranks the whole warm-up */
+	if (so->reranked < OMENHNSW_LAZY_WARMUP)
+		todo = OMENHNSW_LAZY_WARMUP - so->reranked;
+	for (; todo > 0 && so->pendingPos < so->npending; todo--)
 	{
 		omen_candidate_t *c = &so->cands[so->pendingPos++];
 		OmenHnswResult r;
