@@ -251,6 +251,9 @@ typedef struct omen_candidate
 	uint32_t	id;
 	uint64_t	payload;
 	float		distance;		/* exact with OMEN_QUANT_NONE, an estimate otherwise (SQL units) */
+	float		lower;			/* the estimate less omen_scan_set_bound_sigmas standard
+								 * deviations of its error (SQL units); -INFINITY when no
+								 * bound was asked for or the estimator has no error model */
 } omen_candidate_t;
 
 typedef struct omen_scan omen_scan_t;
@@ -270,6 +273,17 @@ omen_status_t omen_scan_begin(const omen_index_t *index, const omen_storage_t *s
  * returns every live node reachable from the entry point.  *n == 0 means the scan is exhausted.
  */
 omen_status_t omen_scan_next(omen_scan_t *scan, omen_candidate_t *out, uint32_t max, uint32_t *n);
+
+/*
+ * Ask for lower bounds: each candidate's `lower` becomes its estimate less `sigmas` standard
+ * deviations of the estimate's error.  The error model is RaBitQ's: for the 2-bit code of r (the
+ * rotated, centred row) with levels d, the estimate of <r, q> errs by <e, q> with e = s d - r
+ * orthogonal to r, which for a random rotation is close to normal with standard deviation
+ * |e| |q_perp| / sqrt(D').  Known for quantization rabitq with the L2, cosine and inner-product
+ * metrics; exact (lower = distance) for quantization none; unknown (-INFINITY) otherwise.
+ * Call before the first omen_scan_next.
+ */
+void		omen_scan_set_bound_sigmas(omen_scan_t *scan, float sigmas);
 
 void		omen_scan_free(omen_scan_t *scan);
 

@@ -259,6 +259,10 @@ omen_status_t omen_scan_next(omen_scan_t* scan, omen_candidate_t* out, uint32_t 
     OMEN_CATCH
 }
 
+void omen_scan_set_bound_sigmas(omen_scan_t* scan, float sigmas) {
+    if (scan) scan->s.set_bound_sigmas(sigmas);
+}
+
 void omen_scan_free(omen_scan_t* scan) { delete scan; }
 
 // ---- plans ----

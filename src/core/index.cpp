@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace omendb::core {
 
@@ -119,6 +120,11 @@ bool Scan::read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out) 
     return st_.read(st_.ctx, ids, n, out, stride) == 0;
 }
 
+Scan::Item Scan::make_item(const uint8_t* r, uint32_t id) const {
+    float d = qd_(r);
+    return Item{d, id, rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_deleted(r)};
+}
+
 void Scan::push(const Item& it) {
     pending_.push_back(it);
     std::push_heap(pending_.begin(), pending_.end(), ItemGreater());
@@ -150,7 +156,7 @@ bool Scan::expand(const Item& it) {
     fresh_.clear();
     for (size_t i = 0; i < ids_.size(); i++) {
         const uint8_t* r = buf_.data() + i * p;
-        Item n{qd_(r), ids_[i], rec_payload(r), rec_deleted(r)};
+        Item n = make_item(r, ids_[i]);
         push(n);
         fresh_.push_back(n.d);
     }
@@ -164,7 +170,7 @@ bool Scan::start() {
     const uint32_t p = lay.prefix;
     buf_.resize(p);
     if (!read(&entry_, 1, p, buf_.data())) return false;
-    Item cur{qd_(buf_.data()), entry_, rec_payload(buf_.data()), rec_deleted(buf_.data())};
+    Item cur = make_item(buf_.data(), entry_);
     // Greedy descent through the upper levels.
     const uint32_t maxrec = lay.max_record_size();
     for (uint32_t level = entry_level_; level >= 1; level--) {
@@ -193,7 +199,7 @@ bool Scan::start() {
                 const uint8_t* r = buf_.data() + i * p;
                 float d = qd_(r);
                 if (d < cur.d || (d == cur.d && ids_[i] < cur.id)) {
-                    cur = Item{d, ids_[i], rec_payload(r), rec_deleted(r)};
+                    cur = Item{d, ids_[i], rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_deleted(r)};
                     changed = true;
                 }
             }
@@ -247,7 +253,9 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
         std::pop_heap(pending_.begin(), pending_.end(), ItemGreater());
         pending_.pop_back();
         if (it.deleted) continue;
-        out[k++] = omen_candidate_t{it.id, it.payload, ix_.qz.to_sql(it.d)};
+        float lower = -std::numeric_limits<float>::infinity();
+        if (sigmas_ > 0 && std::isfinite(it.err)) lower = ix_.qz.to_sql(it.d - sigmas_ * it.err);
+        out[k++] = omen_candidate_t{it.id, it.payload, ix_.qz.to_sql(it.d), lower};
     }
     std::sort(out, out + k, [](const omen_candidate_t& a, const omen_candidate_t& b) {
         return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);

@@ -7,6 +7,7 @@
 // Includes no PostgreSQL headers.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -64,6 +65,8 @@ public:
          uint32_t ef);
     // false: storage failure.
     bool next(omen_candidate_t* out, uint32_t max, uint32_t* n);
+    // Candidates' `lower` = estimate - sigmas * (error std); 0 (the default) leaves it -inf.
+    void set_bound_sigmas(float sigmas) { sigmas_ = sigmas > 0 && std::isfinite(sigmas) ? sigmas : 0.0f; }
 
     bool corrupt = false;  // a record with an impossible level was read
 
@@ -72,8 +75,10 @@ private:
         float d;
         uint32_t id;
         uint64_t payload;
+        float err;  // std of d's estimation error (0 exact, inf unknown); 0 unless sigmas_ > 0
         bool deleted;
     };
+    Item make_item(const uint8_t* prefix, uint32_t id) const;
     struct ItemGreater {
         bool operator()(const Item& a, const Item& b) const {
             return b.d < a.d || (b.d == a.d && b.id < a.id);
@@ -87,6 +92,7 @@ private:
     const Index& ix_;
     omen_storage_t st_;
     uint32_t entry_, entry_level_, ef_;
+    float sigmas_ = 0.0f;
     QueryDist qd_;
     bool started_ = false;
     uint32_t phase1_left_ = 0;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace omendb::core {
 
@@ -265,6 +266,36 @@ float QueryDist::operator()(const uint8_t* p) const {
         }
         default: return no * no + qnorm_ * qnorm_ - 2 * rr;
     }
+}
+
+float QueryDist::error(const uint8_t* p, float d) const {
+    const Quantizer& qz = *qz_;
+    if (!qz.quantized()) return 0.0f;
+    constexpr float kUnknown = std::numeric_limits<float>::infinity();
+    if (qz.quant != OMEN_QUANT_RABITQ || symmetric_ || qz.metric == OMEN_METRIC_L1) return kUnknown;
+    const float no = rec_corr(p, 0), scale = rec_corr(p, 1);
+    if (scale == 0.0f) return no == 0.0f ? 0.0f : kUnknown;
+    // |d|^2: levels are +-1 where the two planes differ and +-L where they agree (padding bits are
+    // zero in both planes and count for nothing).
+    const uint8_t* sign = p + qz.layout.header;
+    const uint8_t* low = sign + qz.layout.plane_bytes;
+    uint32_t inner = 0;
+    uint32_t j = 0;
+    for (; j + 8 <= qz.layout.plane_bytes; j += 8) {
+        uint64_t a, b;
+        std::memcpy(&a, sign + j, 8);
+        std::memcpy(&b, low + j, 8);
+        inner += static_cast<uint32_t>(__builtin_popcountll(a ^ b));
+    }
+    for (; j < qz.layout.plane_bytes; j++) inner += static_cast<uint32_t>(__builtin_popcount(sign[j] ^ low[j]));
+    const float D = static_cast<float>(qz.rot_dim);
+    const float d2 = static_cast<float>(inner) + (D - static_cast<float>(inner)) * kLevelOuter * kLevelOuter;
+    const float e2 = std::max(scale * scale * d2 - no * no, 0.0f);
+    // The estimate of <r, r_q> that d came from, and the part of r_q orthogonal to r.
+    float rr = qz.metric == OMEN_METRIC_IP ? -d - rec_corr(p, 2) - cq_ : (no * no + qnorm_ * qnorm_ - d) * 0.5f;
+    float qperp2 = qnorm_ * qnorm_ - (no > 0 ? rr * rr / (no * no) : 0.0f);
+    float sigma_ip = std::sqrt(e2 * std::max(qperp2, 0.0f) / D);
+    return qz.metric == OMEN_METRIC_IP ? sigma_ip : 2.0f * sigma_ip;
 }
 
 }  // namespace omendb::core

@@ -104,6 +104,10 @@ public:
 
     // Internal distance to the record whose prefix starts at `prefix`.
     float operator()(const uint8_t* prefix) const;
+    // Standard deviation of the error of d = (*this)(prefix), in internal units: 0 when d is exact,
+    // +inf when there is no error model (binary and symmetric estimates, L1).  See omen_core.h,
+    // omen_scan_set_bound_sigmas.
+    float error(const uint8_t* prefix, float d) const;
     // Exact internal distance to a prepared vector.
     float exact(const float* v) const { return qz_->exact(q_.data(), v); }
 

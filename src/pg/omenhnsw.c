@@ -48,6 +48,7 @@ PG_FUNCTION_INFO_V1(omenhnswhandler);
 
 int			omenhnsw_ef_search = OMENHNSW_DEFAULT_EF_SEARCH;
 int			omenhnsw_rerank_factor = OMENHNSW_DEFAULT_RERANK_FACTOR;
+double		omenhnsw_rerank_sigmas = OMENHNSW_DEFAULT_RERANK_SIGMAS;
 
 static relopt_kind omenhnsw_relopt_kind;
 
@@ -106,6 +107,13 @@ OmenHnswInit(void)
 							&omenhnsw_rerank_factor,
 							OMENHNSW_DEFAULT_RERANK_FACTOR, 1, 100,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+
+	DefineCustomRealVariable("omenhnsw.rerank_sigmas",
+							 "How sure the re-rank must be that no waiting candidate is closer, in standard deviations of the estimation error.",
+							 "0 re-ranks every candidate of a batch before returning rows.",
+							 &omenhnsw_rerank_sigmas,
+							 OMENHNSW_DEFAULT_RERANK_SIGMAS, 0.0, 100.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omenhnsw");
 }

@@ -82,6 +82,13 @@ $$ LANGUAGE sql;
 -- default settings (rabitq, ef_search 40, rerank_factor 2): a loose floor,
 -- the quantizer's tuning in the core sets the real figure
 SELECT recall() >= 0.7 AS recall_default;
+-- re-ranking whole batches (rerank_sigmas = 0) against the default bounded order, which
+-- stops reading rows once no waiting candidate is likely closer: the same answers
+SET omenhnsw.rerank_sigmas = 0;
+CREATE TABLE recall_whole AS SELECT recall() AS r;
+RESET omenhnsw.rerank_sigmas;
+SELECT recall() >= (SELECT r FROM recall_whole) - 0.01 AS recall_bounded_as_whole;
+DROP TABLE recall_whole;
 -- a wider search and re-rank: the graph and the re-rank decide, not the codes
 SET omenhnsw.ef_search = 100;
 SET omenhnsw.rerank_factor = 4;
