@@ -537,14 +537,14 @@ RerankSome(IndexScanDesc scan)
 {
 	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
 	MemoryContext oldcxt = MemoryContextSwitchTo(so->batchCxt);
-	int			todo = OMENHNSW_LAZY_CHUNK;
+	int			count = OMENHNSW_LAZY_CHUNK;
 
 	/* one at a time in bound order; else the first call re-ranks the warm-up */
 	if (so->bounded)
-		todo = 1;
+		count = 1;
 	else if (so->reranked < OMENHNSW_LAZY_WARMUP)
-		todo = OMENHNSW_LAZY_WARMUP - so->reranked;
-	for (; todo > 0 && so->pendingPos < so->npending; todo--)
+		count = OMENHNSW_LAZY_WARMUP - so->reranked;
+	for (; count > 0 && so->pendingPos < so->npending; count--)
 	{
 		omen_candidate_t *c = &so->cands[so->pendingPos++];
 		OmenHnswResult r;
