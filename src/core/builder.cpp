@@ -36,6 +36,11 @@ struct Builder::Worker {
     QueryDist qd;
     std::vector<Cand> entries, found, selected, cands, keep;
     std::vector<uint32_t> tmp;
+    std::vector<std::vector<Cand>> chosen;  // insert: the neighbours chosen at each level
+    // The ticket this worker inserts, or the one it inserted last (read by the other workers to
+    // learn which inserts overlap theirs), and the overlapping tickets of the current insert.
+    std::atomic<uint32_t> ticket{0};
+    std::vector<uint32_t> overlap;
 };
 
 // Graph access over the builder (the G concept of hnsw.hpp).
@@ -239,7 +244,36 @@ float Builder::pair(uint32_t a, uint32_t b) const {
     return qz_.exact(vec(a), vec(b));
 }
 
-void Builder::insert(Worker& w, uint32_t q) {
+// Two nodes inserted at the same time do not see each other: neither is linked when the other
+// searches, so near-duplicates could end up with no edge between them.  So the candidates at each
+// level also get the nodes whose inserts overlap this one: those other workers held when it
+// started (w.overlap) and every ticket handed out since (usually one or two; many when this thread
+// was descheduled mid-insert, so capped).
+void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket, uint32_t level) {
+    constexpr uint32_t kMaxLater = 512;
+    const uint32_t hi = std::min({next_.load(), step_end_, ticket + 1 + kMaxLater});
+    bool added = false;
+    auto weigh = [&](uint32_t t) {
+        const uint32_t p = order_[t];
+        // Visited nodes were weighed by the search already (found, or worse than the ef best).
+        if (p == q || levels_[p] < level || !g.visit(p)) return;
+        float d;
+        g.distances(&p, 1, &d);
+        w.cands.push_back(Cand{d, p});
+        added = true;
+    };
+    for (uint32_t t : w.overlap) weigh(t);
+    for (uint32_t t = ticket + 1; t < hi; t++) weigh(t);
+    if (added) std::sort(w.cands.begin(), w.cands.end(), CandLess());
+}
+
+// Searches top-down, then links bottom-up: a node becomes reachable on a level (through its
+// back-links there) only once it is linked on every level below.  Linked top-down, a concurrent
+// insert could descend onto it and start its layer-0 search from an empty list, and kept one
+// neighbour (threaded builds of 3000 points on a curve: a few such nodes per build, and queries
+// for their own vectors missed them; serial builds: none).
+void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
+    const uint32_t q = order_[ticket];
     const uint32_t L = levels_[q];
     std::unique_lock<std::mutex> gl(global_);
     const int cur_max = max_level_;
@@ -253,28 +287,53 @@ void Builder::insert(Worker& w, uint32_t q) {
 
     const bool codes = cc_ != nullptr;
     MemGraph g{*this, w.vis, &w.qd, vec(q), codes, codes ? ccode(q) : nullptr};
+    auto pf = [this](uint32_t a, uint32_t b) { return pair(a, b); };
     Cand cur;
     descend_from(g, ep, static_cast<uint32_t>(cur_max), L, cur, w.s);
     w.entries.assign(1, cur);
-    for (int lv = std::min(static_cast<int>(L), cur_max); lv >= 0; lv--) {
+    const int top = std::min(static_cast<int>(L), cur_max);
+    if (w.chosen.size() < static_cast<size_t>(top) + 1) w.chosen.resize(static_cast<size_t>(top) + 1);
+    for (int lv = top; lv >= 0; lv--) {
         const uint32_t level = static_cast<uint32_t>(lv);
         search_layer(g, w.entries, params_.ef_construction, level, w.found, w.s);
         w.cands.clear();
         for (const Cand& c : w.found)
             if (c.id != q) w.cands.push_back(c);
-        auto pf = [this](uint32_t a, uint32_t b) { return pair(a, b); };
-        select_heuristic(w.cands, m_, pf, w.selected);
+        if (concurrent) add_concurrent_peers(w, g, q, ticket, level);
+        select_heuristic(w.cands, m_, pf, w.chosen[level]);
+        w.entries = w.found;
+    }
 
-        // The new node's own list.
+    for (int lv = 0; lv <= top; lv++) {
+        const uint32_t level = static_cast<uint32_t>(lv);
+        const std::vector<Cand>& selected = w.chosen[level];
+        const uint32_t cap = level == 0 ? 2 * m_ : m_;
+
+        // The new node's own list.  A concurrent peer that chose this node may have linked back
+        // into it already: keep those links (pruned with the rest when there is no room).
         uint32_t* ql = list(q, level);
         lock(q);
-        ql[0] = static_cast<uint32_t>(w.selected.size());
-        for (size_t i = 0; i < w.selected.size(); i++) ql[1 + i] = w.selected[i].id;
+        if (ql[0] != 0) {
+            std::vector<Cand>& cs = w.cands;
+            cs.assign(selected.begin(), selected.end());
+            for (uint32_t i = 0; i < ql[0]; i++) {
+                const uint32_t x = ql[1 + i];
+                bool dup = false;
+                for (const Cand& c : selected) dup |= c.id == x;
+                if (!dup) cs.push_back(Cand{pair(q, x), x});
+            }
+            std::sort(cs.begin(), cs.end(), CandLess());
+            select_heuristic(cs, cap, pf, w.keep);
+            ql[0] = static_cast<uint32_t>(w.keep.size());
+            for (size_t i = 0; i < w.keep.size(); i++) ql[1 + i] = w.keep[i].id;
+        } else {
+            ql[0] = static_cast<uint32_t>(selected.size());
+            for (size_t i = 0; i < selected.size(); i++) ql[1 + i] = selected[i].id;
+        }
         unlock(q);
 
         // Back-links, pruned with the heuristic when the list is full.
-        const uint32_t cap = level == 0 ? 2 * m_ : m_;
-        for (const Cand& s : w.selected) {
+        for (const Cand& s : selected) {
             uint32_t* nl = list(s.id, level);
             lock(s.id);
             uint32_t cnt = nl[0];
@@ -298,7 +357,6 @@ void Builder::insert(Worker& w, uint32_t q) {
             }
             unlock(s.id);
         }
-        w.entries = w.found;
     }
     if (static_cast<int>(L) > cur_max) {
         entry_ = q;
@@ -323,10 +381,13 @@ omen_status_t Builder::build_step(uint32_t nthreads, uint32_t max_nodes, uint32_
 
     if (nthreads == 1) {
         concurrent_ = false;
-        for (uint32_t q = start; q < end; q++) insert(*workers_[0], order_[q]);
+        for (uint32_t t = start; t < end; t++) insert(*workers_[0], t, false);
     } else {
         concurrent_ = true;
-        std::atomic<uint32_t> next{start};
+        nworkers_ = nthreads;
+        step_end_ = end;
+        next_.store(start);
+        for (uint32_t t = 0; t < nthreads; t++) workers_[t]->ticket.store(start);
         std::atomic<int> failed{0};
         sigset_t all, old;
         sigfillset(&all);
@@ -334,12 +395,19 @@ omen_status_t Builder::build_step(uint32_t nthreads, uint32_t max_nodes, uint32_
         std::vector<std::thread> threads;
         try {
             for (uint32_t t = 0; t < nthreads; t++) {
-                threads.emplace_back([this, t, end, &next, &failed]() {
+                threads.emplace_back([this, t, end, &failed]() {
                     try {
+                        Worker& w = *workers_[t];
                         for (;;) {
-                            uint32_t q = next.fetch_add(1, std::memory_order_relaxed);
+                            const uint32_t q = next_.fetch_add(1);
                             if (q >= end || failed.load(std::memory_order_relaxed)) break;
-                            insert(*workers_[t], order_[q]);
+                            w.ticket.store(q);
+                            w.overlap.clear();
+                            for (uint32_t o = 0; o < nworkers_; o++) {
+                                const uint32_t other = workers_[o]->ticket.load();
+                                if (other < q) w.overlap.push_back(other);
+                            }
+                            insert(w, q, true);
                         }
                     } catch (const std::bad_alloc&) {
                         failed.store(1);

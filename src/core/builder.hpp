@@ -9,8 +9,10 @@
 //
 // Concurrency: build_step may use several std::threads (signals blocked in them); each node's
 // lists are guarded by a 1-byte spinlock, the entry point by a mutex that is held for the whole
-// insert of a node that raises the top level (hnswlib's scheme).  With one thread the build runs in
-// the calling thread and is deterministic for a given seed.
+// insert of a node that raises the top level (hnswlib's scheme).  Nodes inserted at the same time
+// cannot find each other by search, so each insert also weighs the nodes whose inserts overlapped
+// its own (see insert()).  With one thread the build runs in the calling thread and is
+// deterministic for a given seed.
 //
 // Includes no PostgreSQL headers.
 #pragma once
@@ -33,6 +35,8 @@ namespace omendb::core {
 uint32_t random_level(double u, uint32_t m, uint32_t max_level);
 
 bool params_valid(const omen_params_t& p);
+
+struct MemGraph;
 
 class Builder {
 public:
@@ -97,7 +101,9 @@ private:
     struct Worker;
 
     void train_and_layout();
-    void insert(Worker& w, uint32_t q);
+    // Insert order_[ticket]; `concurrent`: other workers insert at the same time.
+    void insert(Worker& w, uint32_t ticket, bool concurrent);
+    void add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket, uint32_t level);
     void connect_unreachable(Worker& w);
     uint32_t* list(uint32_t i, uint32_t level) {
         return level == 0 ? reinterpret_cast<uint32_t*>(data_ + static_cast<size_t>(i) * stride_)
@@ -154,6 +160,9 @@ private:
     int max_level_ = -1;
     uint32_t done_ = 0;
     std::vector<std::unique_ptr<Worker>> workers_;
+    uint32_t nworkers_ = 0;               // workers of the running step
+    std::atomic<uint32_t> next_{0};       // next ticket of the running step
+    uint32_t step_end_ = 0;               // its first ticket not to hand out
 };
 
 }  // namespace omendb::core
