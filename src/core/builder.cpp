@@ -245,18 +245,19 @@ float Builder::pair(uint32_t a, uint32_t b) const {
 }
 
 // Two nodes inserted at the same time do not see each other: neither is linked when the other
-// searches, so near-duplicates could end up with no edge between them.  So the candidates at each
-// level also get the nodes whose inserts overlap this one: those other workers held when it
-// started (w.overlap) and every ticket handed out since (usually one or two; many when this thread
-// was descheduled mid-insert, so capped).
-void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket, uint32_t level) {
+// searches, so near-duplicates could end up with no edge between them.  So the layer-0 candidates
+// also get the nodes whose inserts overlap this one: those other workers held when it started
+// (w.overlap) and every ticket handed out since (usually one or two; many when this thread was
+// descheduled mid-insert, so capped).  Layer 0 only: a link on an upper level would make a peer
+// reachable there before its layer-0 list exists (see insert()).
+void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket) {
     constexpr uint32_t kMaxLater = 512;
     const uint32_t hi = std::min({next_.load(), step_end_, ticket + 1 + kMaxLater});
     bool added = false;
     auto weigh = [&](uint32_t t) {
         const uint32_t p = order_[t];
         // Visited nodes were weighed by the search already (found, or worse than the ef best).
-        if (p == q || levels_[p] < level || !g.visit(p)) return;
+        if (p == q || !g.visit(p)) return;
         float d;
         g.distances(&p, 1, &d);
         w.cands.push_back(Cand{d, p});
@@ -299,7 +300,7 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         w.cands.clear();
         for (const Cand& c : w.found)
             if (c.id != q) w.cands.push_back(c);
-        if (concurrent) add_concurrent_peers(w, g, q, ticket, level);
+        if (concurrent && level == 0) add_concurrent_peers(w, g, q, ticket);
         select_heuristic(w.cands, m_, pf, w.chosen[level]);
         w.entries = w.found;
     }
