@@ -156,6 +156,8 @@ uint64_t	omen_record_payload(const uint8_t *record);
 int			omen_record_is_deleted(const uint8_t *record);
 void		omen_record_set_deleted(uint8_t *record);
 uint32_t	omen_record_level(const uint8_t *record);
+/* Nonzero when two records of len bytes are equal but for the deleted flag. */
+int			omen_record_same(const uint8_t *a, const uint8_t *b, uint32_t len);
 
 /* ---------------------------------------------------------------------------------------------
  * Bulk build in memory
@@ -295,6 +297,8 @@ typedef struct omen_edit
 	uint32_t	id;				/* node whose record changes */
 	uint32_t	len;			/* == its current record length */
 	uint8_t    *record;			/* the full new record image */
+	uint8_t    *base;			/* the record it was computed from (NULL: write unconditionally) */
+	uint32_t	levels;			/* insert plans: bit lv set where the new node is linked in */
 } omen_edit_t;
 
 typedef struct omen_insert_plan
@@ -307,10 +311,21 @@ typedef struct omen_insert_plan
 } omen_insert_plan_t;
 
 /*
- * Plan the insertion of `vec` as node new_id with level new_level (the shim has reserved
- * omen_index_record_size(index, new_level) bytes for it).  entry may be OMEN_INVALID_ID for an
- * empty index.  The shim writes plan->record at new_id first, then each edit, then (if new_entry)
- * the entry point; each write leaves the graph consistent on its own.
+ * The record of a new node with no links yet (payload, level, code), omen_index_record_size(index,
+ * level) bytes into out.  The shim stores it first, which gives the node its id, then plans.
+ */
+omen_status_t omen_index_new_record(const omen_index_t *index, const float *vec, uint64_t payload,
+									uint32_t level, uint8_t *out);
+
+/*
+ * Plan the insertion of `vec` as node new_id with level new_level (the shim has stored
+ * omen_index_new_record's record there, or reserved its bytes).  entry may be OMEN_INVALID_ID for
+ * an empty index.  The shim writes plan->record at new_id first, then each edit, then (if
+ * new_entry) the entry point; each write leaves the graph consistent on its own.
+ *
+ * Inserts may run concurrently: each edit carries the record it was computed from (base).  The
+ * shim writes an edit only while the stored record still equals its base (omen_record_same), and
+ * otherwise asks omen_link_plan for a new edit from a fresh read.
  */
 omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *storage,
 							   uint32_t entry, uint32_t entry_level, const float *vec,
@@ -324,6 +339,14 @@ omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *
  */
 omen_status_t omen_repair_plan(const omen_index_t *index, const omen_storage_t *storage,
 							   uint32_t id, omen_insert_plan_t **out);
+
+/*
+ * Re-plan an insert's edit of node `id` whose record changed since it was read: link new_id into
+ * its lists on the levels in `levels` (the edit's mask), from a fresh read.  The plan has one edit
+ * (with its base) or none when the links are already there.
+ */
+omen_status_t omen_link_plan(const omen_index_t *index, const omen_storage_t *storage, uint32_t id,
+							 uint32_t new_id, uint32_t levels, omen_insert_plan_t **out);
 
 void		omen_insert_plan_free(omen_insert_plan_t *plan);
 

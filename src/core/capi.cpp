@@ -62,15 +62,18 @@ omen_status_t to_plan(const Plan& p, omen_insert_plan_t** out) {
         }
         for (const auto& e : p.edits) {
             omen_edit_t& ed = plan->edits[plan->n_edits];
-            ed.record = static_cast<uint8_t*>(std::malloc(e.second.size()));
-            if (!ed.record) {
-                omen_insert_plan_free(plan);
-                return OMEN_ERR_OOM;
-            }
-            std::memcpy(ed.record, e.second.data(), e.second.size());
-            ed.id = e.first;
-            ed.len = static_cast<uint32_t>(e.second.size());
             plan->n_edits++;
+            ed.record = static_cast<uint8_t*>(std::malloc(e.image.size()));
+            ed.base = static_cast<uint8_t*>(std::malloc(e.base.size()));
+            if (!ed.record || !ed.base || e.base.size() != e.image.size()) {
+                omen_insert_plan_free(plan);
+                return ed.record && ed.base ? OMEN_ERR_INTERNAL : OMEN_ERR_OOM;
+            }
+            std::memcpy(ed.record, e.image.data(), e.image.size());
+            std::memcpy(ed.base, e.base.data(), e.base.size());
+            ed.id = e.id;
+            ed.len = static_cast<uint32_t>(e.image.size());
+            ed.levels = e.levels;
         }
     }
     plan->new_entry = p.new_entry ? 1 : 0;
@@ -103,6 +106,13 @@ uint64_t omen_record_payload(const uint8_t* record) { return omendb::core::rec_p
 int omen_record_is_deleted(const uint8_t* record) { return omendb::core::rec_deleted(record) ? 1 : 0; }
 void omen_record_set_deleted(uint8_t* record) { record[omendb::core::kOffFlags] |= omendb::core::kFlagDeleted; }
 uint32_t omen_record_level(const uint8_t* record) { return omendb::core::rec_level(record); }
+int omen_record_same(const uint8_t* a, const uint8_t* b, uint32_t len) {
+    using omendb::core::kOffFlags;
+    if (len <= kOffFlags) return std::memcmp(a, b, len) == 0;
+    return std::memcmp(a, b, kOffFlags) == 0 &&
+           ((a[kOffFlags] ^ b[kOffFlags]) & ~omendb::core::kFlagDeleted) == 0 &&
+           std::memcmp(a + kOffFlags + 1, b + kOffFlags + 1, len - kOffFlags - 1) == 0;
+}
 
 // ---- builder ----
 
@@ -297,9 +307,39 @@ omen_status_t omen_repair_plan(const omen_index_t* index, const omen_storage_t* 
     OMEN_CATCH
 }
 
+omen_status_t omen_index_new_record(const omen_index_t* index, const float* vec, uint64_t payload, uint32_t level,
+                                    uint8_t* out) {
+    try {
+        if (!index || !vec || !out) return OMEN_ERR_INVALID;
+        std::vector<uint8_t> rec;
+        if (!omendb::core::new_record(index->ix, vec, payload, level, rec)) return OMEN_ERR_INVALID;
+        std::memcpy(out, rec.data(), rec.size());
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_link_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t id, uint32_t new_id,
+                             uint32_t levels, omen_insert_plan_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (!index || !storage || !storage->read || id == OMEN_INVALID_ID || new_id == OMEN_INVALID_ID)
+            return OMEN_ERR_INVALID;
+        Plan p;
+        omen_status_t st = omendb::core::plan_link(index->ix, storage, id, new_id, levels, p);
+        if (st != OMEN_OK) return st;
+        return to_plan(p, out);
+    }
+    OMEN_CATCH
+}
+
 void omen_insert_plan_free(omen_insert_plan_t* plan) {
     if (!plan) return;
-    for (uint32_t i = 0; i < plan->n_edits; i++) std::free(plan->edits[i].record);
+    for (uint32_t i = 0; i < plan->n_edits; i++) {
+        std::free(plan->edits[i].record);
+        std::free(plan->edits[i].base);
+    }
     std::free(plan->edits);
     std::free(plan->record);
     std::free(plan);

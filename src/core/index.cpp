@@ -287,25 +287,69 @@ void read_list(const Layout& lay, const uint8_t* rec, uint32_t level, std::vecto
 
 omen_status_t fail(const StoreGraph& g) { return g.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE; }
 
+// Link new_id into img (node id's record) on level lv: append when there is room, else choose the
+// list again with the heuristic.  false: a storage read failed.
+bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32_t lv, uint32_t new_id,
+               std::vector<uint32_t>& lst) {
+    const Layout& lay = ix.layout();
+    const Quantizer& qz = ix.qz;
+    if (rec_level(img) < lv) return true;
+    read_list(lay, img, lv, lst);
+    if (std::find(lst.begin(), lst.end(), new_id) != lst.end()) return true;
+    const uint32_t cap = lay.slots(lv);
+    if (lst.size() < cap) {
+        store_u32(img + lay.list_offset(lv) + 4 * lst.size(), new_id);
+        return true;
+    }
+    lst.push_back(new_id);
+    if (!g.load(lst.data(), lst.size()) || !g.load(&id, 1)) return false;
+    const uint8_t* base = g.prefix(id);
+    std::vector<Cand> keep, sel;
+    for (uint32_t x : lst)
+        if (x == new_id || !rec_deleted(g.prefix(x))) keep.push_back(Cand{qz.pair(base, g.prefix(x)), x});
+    std::sort(keep.begin(), keep.end(), CandLess());
+    auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
+    select_heuristic(keep, cap, pair, sel);
+    write_list(lay, img, lv, sel);
+    return true;
+}
+
 }  // namespace
+
+namespace {
+
+bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, QueryDist& qd,
+                std::vector<uint8_t>& rec) {
+    const Layout& lay = ix.layout();
+    const Quantizer& qz = ix.qz;
+    if (level > lay.max_level) return false;
+    for (uint32_t i = 0; i < qz.dim; i++)
+        if (!std::isfinite(vec[i])) return false;
+    qd.init(qz, vec);
+    rec.assign(lay.record_size(level), 0);
+    std::memcpy(rec.data() + kOffPayload, &payload, 8);
+    rec[kOffLevel] = static_cast<uint8_t>(level);
+    std::memcpy(rec.data() + kOffCorr, qd.own_prefix() + kOffCorr, lay.prefix - kOffCorr);
+    for (uint32_t lv = 0; lv <= level; lv++) write_list(lay, rec.data(), lv, {});
+    return true;
+}
+
+}  // namespace
+
+bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, std::vector<uint8_t>& rec) {
+    QueryDist qd;
+    return new_record(ix, vec, payload, level, qd, rec);
+}
 
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
                           const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan) {
     const Layout& lay = ix.layout();
     const Quantizer& qz = ix.qz;
-    if (new_level > lay.max_level || new_id == kInvalid) return OMEN_ERR_INVALID;
-    for (uint32_t i = 0; i < qz.dim; i++)
-        if (!std::isfinite(vec[i])) return OMEN_ERR_INVALID;
-    if (entry_level > lay.max_level) entry_level = lay.max_level;
-
-    QueryDist qd;
-    qd.init(qz, vec);
+    if (new_id == kInvalid) return OMEN_ERR_INVALID;
     std::vector<uint8_t>& rec = plan.record;
-    rec.assign(lay.record_size(new_level), 0);
-    std::memcpy(rec.data() + kOffPayload, &payload, 8);
-    rec[kOffLevel] = static_cast<uint8_t>(new_level);
-    std::memcpy(rec.data() + kOffCorr, qd.own_prefix() + kOffCorr, lay.prefix - kOffCorr);
-    for (uint32_t lv = 0; lv <= new_level; lv++) write_list(lay, rec.data(), lv, {});
+    QueryDist qd;
+    if (!new_record(ix, vec, payload, new_level, qd, rec)) return OMEN_ERR_INVALID;
+    if (entry_level > lay.max_level) entry_level = lay.max_level;
     plan.has_record = true;
     if (entry == kInvalid) {
         plan.new_entry = true;
@@ -318,7 +362,7 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
     Cand cur;
     if (!descend_from(g, entry, entry_level, new_level, cur, s)) return fail(g);
 
-    std::vector<Cand> entries{cur}, found, cands, selected, keep;
+    std::vector<Cand> entries{cur}, found, cands, selected;
     std::unordered_map<uint32_t, size_t> edit_idx;
     std::vector<uint32_t> lst;
     auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
@@ -332,33 +376,19 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
         write_list(lay, rec.data(), lv, selected);
         g.put(new_id, rec.data());
 
-        const uint32_t cap = lay.slots(lv);
         for (const Cand& sc : selected) {
             auto it = edit_idx.find(sc.id);
             if (it == edit_idx.end()) {
-                std::vector<uint8_t> img;
-                if (!g.read_full(sc.id, img)) return fail(g);
+                Edit e;
+                e.id = sc.id;
+                if (!g.read_full(sc.id, e.base)) return fail(g);
+                e.image = e.base;
                 it = edit_idx.emplace(sc.id, plan.edits.size()).first;
-                plan.edits.emplace_back(sc.id, std::move(img));
+                plan.edits.push_back(std::move(e));
             }
-            std::vector<uint8_t>& img = plan.edits[it->second].second;
-            if (rec_level(img.data()) < lv) continue;
-            read_list(lay, img.data(), lv, lst);
-            if (std::find(lst.begin(), lst.end(), new_id) != lst.end()) continue;
-            if (lst.size() < cap) {
-                store_u32(img.data() + lay.list_offset(lv) + 4 * lst.size(), new_id);
-                continue;
-            }
-            if (!g.load(lst.data(), lst.size())) return fail(g);
-            const uint8_t* base = g.prefix(sc.id);
-            keep.clear();
-            keep.push_back(Cand{qz.pair(base, g.prefix(new_id)), new_id});
-            for (uint32_t x : lst)
-                if (!rec_deleted(g.prefix(x))) keep.push_back(Cand{qz.pair(base, g.prefix(x)), x});
-            std::sort(keep.begin(), keep.end(), CandLess());
-            std::vector<Cand> sel;
-            select_heuristic(keep, cap, pair, sel);
-            write_list(lay, img.data(), lv, sel);
+            Edit& e = plan.edits[it->second];
+            e.levels |= 1u << lv;
+            if (!link_back(g, ix, sc.id, e.image.data(), lv, new_id, lst)) return fail(g);
         }
         entries = found;
     }
@@ -411,6 +441,22 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
         plan.record = std::move(rec);
         plan.has_record = true;
     }
+    return OMEN_OK;
+}
+
+omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, uint32_t new_id, uint32_t levels,
+                        Plan& plan) {
+    StoreGraph g(ix, st, nullptr);
+    Edit e;
+    e.id = id;
+    e.levels = levels;
+    if (!g.read_full(id, e.base)) return fail(g);
+    e.image = e.base;
+    std::vector<uint32_t> lst;
+    for (uint32_t lv = 0; lv <= ix.layout().max_level && lv < 32; lv++)
+        if ((levels >> lv) & 1u)
+            if (!link_back(g, ix, id, e.image.data(), lv, new_id, lst)) return fail(g);
+    if (e.image != e.base) plan.edits.push_back(std::move(e));
     return OMEN_OK;
 }
 

@@ -105,17 +105,31 @@ private:
     std::vector<float> fresh_;
 };
 
+struct Edit {
+    uint32_t id;
+    std::vector<uint8_t> image;  // the new record
+    std::vector<uint8_t> base;   // the record it was computed from
+    uint32_t levels = 0;         // bit lv: the new node is linked in on level lv
+};
+
 struct Plan {
     std::vector<uint8_t> record;
     bool has_record = false;
-    std::vector<std::pair<uint32_t, std::vector<uint8_t>>> edits;
+    std::vector<Edit> edits;
     bool new_entry = false;
 };
+
+// The record of a new node: payload, level, code, empty lists.  false: a non-finite value.
+bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, std::vector<uint8_t>& rec);
 
 // 0 = ok, otherwise an omen_status_t.
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
                           const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan);
 omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id, Plan& plan);
+// Re-plan one back-link edit of an insert from a fresh read of node id: link new_id into its lists
+// on the levels in `levels` (at most one edit; none when nothing is left to do).
+omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, uint32_t new_id, uint32_t levels,
+                        Plan& plan);
 
 }  // namespace omendb::core
 

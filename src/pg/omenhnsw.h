@@ -335,7 +335,7 @@ extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
 extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
 									 Size len, bool building, uint32 *npages);
 extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
-							   bool building);
+							   bool building, bool *stale);
 extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
 							 bool building);
 

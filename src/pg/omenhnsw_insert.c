@@ -4,21 +4,26 @@
  *	  Insertion into an omenhnsw index, and the page writers shared with the
  *	  build's on-page path and VACUUM.
  *
- * Locking.  Inserts serialise on a heavyweight lock on the pseudo page
- * OMENHNSW_INSERT_LOCK (ExclusiveLock), which VACUUM's repair pass also
- * takes; scans take none.  Under it an insert reads the metapage (entry
- * point), draws the new node's level, reserves a slot on the insert page
- * (or extends the index by one page), asks the core for a plan and writes
- * it.  Buffer content locks are taken only around page reads and writes,
+ * Locking.  Inserts take a heavyweight lock on the pseudo page
+ * OMENHNSW_INSERT_LOCK: ShareLock, so that they run concurrently, or
+ * ExclusiveLock when the entry point changes; VACUUM's repair pass takes
+ * ExclusiveLock; scans take none.  Under it an insert reads the metapage
+ * (entry point), draws the new node's level, stores the node's record with
+ * no links (which gives it its id), asks the core for a plan and writes it.
+ * The plan's neighbour edits carry the record they were computed from; an
+ * edit is written only if the record still equals it, else the core plans
+ * it again from a fresh read (another insert linked into the same node).
+ * Buffer content locks are taken only around page reads and writes,
  * element pages before the metapage, several element pages in block
  * order, and never across a core call that reads pages or an ereport.
  *
  * WAL.  Every change goes through GenericXLog, one record per step, each
- * leaving the index consistent on its own: (1) the new node's record (with
- * the metapage's node count), (2) the neighbours' new images, grouped by
- * page, at most MAX_GENERIC_XLOG_PAGES pages per record, (3) the metapage's
- * entry point if the new node becomes it.  A crash between steps leaves a
- * node that is not yet (fully) linked, never a dangling link.  During a
+ * leaving the index consistent on its own: (1) the new node's record with
+ * no links (with the metapage's node count), (2) its lists, (3) the
+ * neighbours' new images, grouped by page, at most MAX_GENERIC_XLOG_PAGES
+ * pages per record, (4) the metapage's entry point if the new node becomes
+ * it.  A crash between steps leaves a node that is not yet (fully) linked,
+ * never a dangling link.  During a
  * build (building = true) pages are written without WAL; the build logs
  * the whole relation when it is done.
  *
@@ -161,89 +166,79 @@ OmenHnswWriteBlob(Relation index, const uint8 *blob, Size len, bool building,
 }
 
 /*
- * ReserveSlot
- *		Find where a record of len bytes goes: the next offset on the insert
- *		page if it has room, else a new element page (initialised and
- *		WAL-logged together with the metapage's insert hint).  Caller holds
- *		the insert lock, so the slot stays free until it writes it.  No
- *		buffer lock held on entry or exit.
+ * AddNewRecord
+ *		Store a new node's record on the insert page, or on a new page when it
+ *		does not fit, and count it in the metapage, in one WAL record; returns
+ *		its id.  Slot choice and write happen under the page's lock, so
+ *		concurrent inserts never pick the same slot.  If trainedMeta is given
+ *		(first insert into an untrained index) the metapage is replaced by it
+ *		first; entryLevel >= 0 makes the node the entry point in the same
+ *		record.  No buffer lock held on entry or exit; element page before
+ *		metapage, as everywhere.
  */
-static void
-ReserveSlot(Relation index, OmenHnswMetaPage meta, Size len, bool building,
-			BlockNumber *blkno, OffsetNumber *offnum)
+static uint32
+AddNewRecord(Relation index, const uint8 *record, Size len, bool building,
+			 const OmenHnswMetaPageData *trainedMeta, int entryLevel)
 {
-	Buffer		buf;
 	Buffer		metabuf;
-	Page		page;
+	Buffer		buf = InvalidBuffer;
+	BlockNumber insertPage;
 	PageWrite	pw;
+	Page		page;
+	OmenHnswMetaPage meta;
+	OffsetNumber offnum;
+	uint32		id;
 
-	if (BlockNumberIsValid(meta->insertPage))
+	metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	LockBuffer(metabuf, BUFFER_LOCK_SHARE);
+	insertPage = OmenHnswPageGetMeta(BufferGetPage(metabuf))->insertPage;
+	UnlockReleaseBuffer(metabuf);
+
+	if (BlockNumberIsValid(insertPage))
 	{
-		bool		fits;
-		OffsetNumber maxoff;
-
-		buf = ReadBuffer(index, meta->insertPage);
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		buf = LockedBuffer(index, insertPage);
 		page = BufferGetPage(buf);
-		maxoff = PageGetMaxOffsetNumber(page);
-		fits = OmenHnswPageGetOpaque(page)->pageType == OMENHNSW_PAGE_ELEMENT &&
-			maxoff < OMENHNSW_MAX_ITEMS_PER_PAGE &&
-			PageGetFreeSpace(page) >= MAXALIGN(len);
-		UnlockReleaseBuffer(buf);
-		if (fits)
+		if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
+			PageGetMaxOffsetNumber(page) >= OMENHNSW_MAX_ITEMS_PER_PAGE ||
+			PageGetFreeSpace(page) < MAXALIGN(len))
 		{
-			*blkno = meta->insertPage;
-			*offnum = OffsetNumberNext(maxoff);
-			return;
+			UnlockReleaseBuffer(buf);
+			buf = InvalidBuffer;
 		}
 	}
 
-	buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+	PageWriteBegin(&pw, index, building);
+	if (BufferIsValid(buf))
+		page = PageWriteAdd(&pw, buf, false);
+	else
+	{
+		/* concurrent inserts may each add a page; the last one becomes the hint */
+		buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+		page = PageWriteAdd(&pw, buf, true);
+		OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
+	}
 	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
-	PageWriteBegin(&pw, index, building);
-	page = PageWriteAdd(&pw, buf, true);
-	OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
-	page = PageWriteAdd(&pw, metabuf, false);
-	OmenHnswPageGetMeta(page)->insertPage = BufferGetBlockNumber(buf);
-	*blkno = BufferGetBlockNumber(buf);
-	*offnum = FirstOffsetNumber;
-	meta->insertPage = *blkno;
-	PageWriteFinish(&pw);
-}
+	meta = OmenHnswPageGetMeta(PageWriteAdd(&pw, metabuf, false));
 
-/*
- * AddRecord
- *		Write a new node's record at its reserved slot and count it in the
- *		metapage, in one WAL record.  If trainedMeta is given, the metapage
- *		is replaced by it (first insert into an untrained index).
- */
-static void
-AddRecord(Relation index, BlockNumber blkno, OffsetNumber offnum,
-		  const uint8 *record, Size len, bool building,
-		  OmenHnswMetaPage trainedMeta)
-{
-	Buffer		buf = LockedBuffer(index, blkno);
-	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
-	PageWrite	pw;
-	Page		page;
-	Page		metapage;
-	OmenHnswMetaPage meta;
-
-	PageWriteBegin(&pw, index, building);
-	page = PageWriteAdd(&pw, buf, false);
-	metapage = PageWriteAdd(&pw, metabuf, false);
-
-	if (PageAddItem(page, (Item) record, len, offnum, false, false) != offnum)
+	offnum = PageAddItem(page, (Item) record, len, InvalidOffsetNumber, false, false);
+	if (offnum == InvalidOffsetNumber)
 	{
 		PageWriteAbort(&pw);
-		elog(ERROR, "omenhnsw: failed to add a %zu-byte record at (%u,%u) in index \"%s\"",
-			 len, blkno, offnum, RelationGetRelationName(index));
+		elog(ERROR, "omenhnsw: failed to add a %zu-byte record to block %u of index \"%s\"",
+			 len, BufferGetBlockNumber(buf), RelationGetRelationName(index));
 	}
-	meta = OmenHnswPageGetMeta(metapage);
+	id = OmenHnswMakeId(BufferGetBlockNumber(buf), offnum);
 	if (trainedMeta)
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
+	meta->insertPage = BufferGetBlockNumber(buf);
 	meta->nodeCount++;
+	if (entryLevel >= 0)
+	{
+		meta->entryId = id;
+		meta->entryLevel = (uint32) entryLevel;
+	}
 	PageWriteFinish(&pw);
+	return id;
 }
 
 /*
@@ -278,37 +273,43 @@ CompareEditBlocks(const void *a, const void *b)
 /*
  * OverwriteRecord
  *		memcpy a new image over an existing record on a locked page copy,
- *		keeping its deleted flag.  false if the slot does not hold a record of
- *		that length.
+ *		keeping its deleted flag.  Returns 1 when written, 0 when the record
+ *		no longer equals the edit's base (changed by a concurrent insert;
+ *		nothing written), -1 if the slot does not hold a record of that length.
  */
-static bool
-OverwriteRecord(Page page, OffsetNumber offnum, const uint8 *image, Size len)
+static int
+OverwriteRecord(Page page, OffsetNumber offnum, const omen_edit_t *edit)
 {
 	ItemId		itemid;
 	uint8	   *item;
 	bool		wasDeleted;
 
 	if (offnum > PageGetMaxOffsetNumber(page))
-		return false;
+		return -1;
 	itemid = PageGetItemId(page, offnum);
-	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) != len)
-		return false;
+	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) != edit->len)
+		return -1;
 	item = (uint8 *) PageGetItem(page, itemid);
+	if (edit->base && !omen_record_same(item, edit->base, edit->len))
+		return 0;
 	wasDeleted = omen_record_is_deleted(item);
-	memcpy(item, image, len);
+	memcpy(item, edit->record, edit->len);
 	if (wasDeleted)
 		omen_record_set_deleted(item);
-	return true;
+	return 1;
 }
 
 /*
  * OmenHnswWriteEdits
  *		Overwrite records with new images, grouped by page, at most
  *		MAX_GENERIC_XLOG_PAGES pages per WAL record; pages locked in block
- *		order.  Each record is self-consistent (edits are independent).
+ *		order.  Each record is self-consistent (edits are independent).  An
+ *		edit with a base is written only if the record still equals it;
+ *		otherwise stale[i] is set (stale may be NULL when no edit has a base).
  */
 void
-OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n, bool building)
+OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n, bool building,
+				   bool *stale)
 {
 	omen_edit_t **sorted;
 	uint32		i = 0;
@@ -353,18 +354,21 @@ OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n, bool building)
 		{
 			BlockNumber blkno = OmenHnswIdGetBlock(sorted[j]->id);
 			int			k;
+			int			r = -1;
 
 			for (k = 0; k < pw.nbuf; k++)
 				if (BufferGetBlockNumber(pw.bufs[k]) == blkno)
 					break;
-			if (OmenHnswPageGetOpaque(pw.pages[k])->pageType != OMENHNSW_PAGE_ELEMENT ||
-				!OverwriteRecord(pw.pages[k], OmenHnswIdGetOffset(sorted[j]->id),
-								 sorted[j]->record, sorted[j]->len))
+			if (OmenHnswPageGetOpaque(pw.pages[k])->pageType == OMENHNSW_PAGE_ELEMENT)
+				r = OverwriteRecord(pw.pages[k], OmenHnswIdGetOffset(sorted[j]->id), sorted[j]);
+			if (r < 0 || (r == 0 && stale == NULL))
 			{
 				PageWriteAbort(&pw);
 				elog(ERROR, "omenhnsw: node %u of index \"%s\" does not match its new image",
 					 sorted[j]->id, RelationGetRelationName(index));
 			}
+			if (r == 0)
+				stale[sorted[j] - edits] = true;
 		}
 		PageWriteFinish(&pw);
 	}
@@ -412,9 +416,7 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 	Size		len;
 	uint32		entry;
 	uint32		level;
-	uint32		id;
-	BlockNumber blkno;
-	OffsetNumber offnum;
+	uint32		noIds = 0;
 
 	if (meta.dim != 0)
 		OmenHnswCheckDim(index, meta.dim, dim);
@@ -451,22 +453,64 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 										   &meta.blobPages);
 	}
 
-	ReserveSlot(index, &meta, len, building, &blkno, &offnum);
-	id = OmenHnswMakeId(blkno, offnum);
+	/* a lone node has no neighbours, so no ids to map */
 	record = palloc(len);
-	OmenHnswCheckStatus(omen_builder_record(b, 0, &id, record), NULL,
+	OmenHnswCheckStatus(omen_builder_record(b, 0, &noIds, record), NULL,
 						"writing a node record");
 	omen_builder_entry(b, &entry, &level);
 
 	meta.dim = dim;
 	meta.quant = params.quant;
 	meta.flags |= OMENHNSW_META_TRAINED;
-	meta.entryId = id;
-	meta.entryLevel = level;
-	/* AddRecord increments it */
-	AddRecord(index, blkno, offnum, record, len, building, &meta);
+	/* AddNewRecord counts the node and makes it the entry point */
+	AddNewRecord(index, record, len, building, &meta, (int) level);
 
 	OmenHnswHandleRelease(handle);
+}
+
+/*
+ * WriteLinks
+ *		Write an insert's edits of its neighbours.  An edit whose record was
+ *		changed by a concurrent insert since the plan read it is planned again
+ *		from a fresh read and retried.
+ */
+static void
+WriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storage,
+		   omen_edit_t *edits, uint32 n, uint32 newId, bool building)
+{
+	bool	   *stale;
+	uint32		i;
+
+	if (n == 0)
+		return;
+	stale = palloc0(sizeof(bool) * n);
+	OmenHnswWriteEdits(index, edits, n, building, stale);
+	for (i = 0; i < n; i++)
+	{
+		int			attempt;
+
+		for (attempt = 0; stale[i]; attempt++)
+		{
+			omen_insert_plan_t *plan = NULL;
+			OmenHnswHandle *handle;
+			omen_status_t st;
+
+			if (attempt >= 1000)
+				elog(ERROR, "omenhnsw: could not link node %u into node %u of index \"%s\": it kept changing",
+					 newId, edits[i].id, RelationGetRelationName(index));
+			CHECK_FOR_INTERRUPTS();
+			handle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
+			st = omen_link_plan(state->index, &storage->api, edits[i].id, newId,
+								edits[i].levels, &plan);
+			handle->ptr = plan;
+			OmenHnswCheckStatus(st, storage, "linking a new node");
+			stale[i] = false;
+			if (plan->n_edits > 0)
+				OmenHnswWriteEdits(index, plan->edits, 1, building, &stale[i]);
+			OmenHnswHandleRelease(handle);
+		}
+	}
+	pfree(stale);
 }
 
 /*
@@ -474,6 +518,11 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
  *		Insert one vector with its heap TID.  Takes and releases the insert
  *		lock; no buffer lock held on entry or exit.  building: called from
  *		ambuild, write without WAL.
+ *
+ *		Inserts run concurrently under ShareLock.  ExclusiveLock is taken for
+ *		what changes the entry point (the first node, a node above the entry
+ *		level, an index whose nodes were all vacuumed away); VACUUM's repair
+ *		takes it too.
  */
 void
 OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
@@ -483,32 +532,53 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	OmenHnswStorage storage;
 	omen_insert_plan_t *plan = NULL;
 	OmenHnswHandle *planHandle;
+	omen_edit_t own;
 	omen_status_t st;
+	LOCKMODE	mode = ShareLock;
 	uint32		level;
 	Size		len;
 	uint32		newId;
-	BlockNumber blkno;
-	OffsetNumber offnum;
+	uint8	   *record;
 
-	LockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+	LockPage(index, OMENHNSW_INSERT_LOCK, mode);
+	for (;;)
+	{
+		OmenHnswOpenState(index, &state, CurrentMemoryContext);
+		if (state.index == NULL)
+			level = 0;
+		else
+		{
+			OmenHnswCheckDim(index, state.meta.dim, dim);
+			level = omen_index_random_level(state.index,
+											LevelDraw(OmenHnswTidToPayload(tid), state.meta.seed));
+		}
+		if (mode == ExclusiveLock || (state.index != NULL &&
+									  state.meta.entryId != OMEN_INVALID_ID &&
+									  level <= state.meta.entryLevel))
+			break;
+		/* the entry point changes: exclude other inserts and look again */
+		OmenHnswHandleRelease(state.handle);
+		UnlockPage(index, OMENHNSW_INSERT_LOCK, mode);
+		mode = ExclusiveLock;
+		LockPage(index, OMENHNSW_INSERT_LOCK, mode);
+	}
 
-	OmenHnswOpenState(index, &state, CurrentMemoryContext);
 	if (state.index == NULL)
 	{
 		InsertFirst(index, &state, x, dim, tid, building);
 		OmenHnswHandleRelease(state.handle);
-		UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+		UnlockPage(index, OMENHNSW_INSERT_LOCK, mode);
 		return;
 	}
-	OmenHnswCheckDim(index, state.meta.dim, dim);
 
-	level = omen_index_random_level(state.index,
-									LevelDraw(OmenHnswTidToPayload(tid), state.meta.seed));
 	len = omen_index_record_size(state.index, level);
 	OmenHnswCheckRecordSize(index, len);
 
-	ReserveSlot(index, &state.meta, len, building, &blkno, &offnum);
-	newId = OmenHnswMakeId(blkno, offnum);
+	/* (1) the new node, with no links yet: that gives it its id */
+	record = palloc(len);
+	OmenHnswCheckStatus(omen_index_new_record(state.index, x, OmenHnswTidToPayload(tid), level, record),
+						NULL, "encoding a vector");
+	newId = AddNewRecord(index, record, len, building, NULL, -1);
 
 	OmenHnswStorageInit(&storage, index, state.index);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
@@ -521,15 +591,23 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 		elog(ERROR, "omenhnsw: insert plan has a %u-byte record, expected %zu",
 			 plan->record_len, len);
 
-	/* (1) the new record, (2) the neighbours' images, (3) the entry point */
-	AddRecord(index, blkno, offnum, plan->record, len, building, NULL);
-	OmenHnswWriteEdits(index, plan->edits, plan->n_edits, building);
+	/*
+	 * (2) its own lists (no other insert can reach it yet, so unconditional),
+	 * (3) the neighbours' back-links, (4) the entry point
+	 */
+	own.id = newId;
+	own.len = (uint32) len;
+	own.record = plan->record;
+	own.base = NULL;
+	own.levels = 0;
+	OmenHnswWriteEdits(index, &own, 1, building, NULL);
+	WriteLinks(index, &state, &storage, plan->edits, plan->n_edits, newId, building);
 	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)
 		OmenHnswSetEntry(index, newId, level, building);
 
 	OmenHnswHandleRelease(planHandle);
 	OmenHnswHandleRelease(state.handle);
-	UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+	UnlockPage(index, OMENHNSW_INSERT_LOCK, mode);
 }
 
 /*

@@ -214,10 +214,12 @@ Repair(IndexVacuumInfo *info)
 				edits[nedits].id = ids[i];
 				edits[nedits].len = plan->record_len;
 				edits[nedits].record = plan->record;
+				edits[nedits].base = NULL;
+				edits[nedits].levels = 0;
 				nedits++;
 			}
 		}
-		OmenHnswWriteEdits(index, edits, nedits, false);
+		OmenHnswWriteEdits(index, edits, nedits, false, NULL);
 		MemoryContextSwitchTo(cxt);
 		MemoryContextDelete(pageCxt);	/* frees the plans */
 	}

@@ -71,5 +71,38 @@ is($node->safe_psql('postgres', q{
 		LATERAL (SELECT id FROM t ORDER BY t.v <-> q.v LIMIT 1) x
 }), 't', 'every sampled row finds itself');
 
+# Inserts alone, into an index that starts empty, from 4 clients: they run concurrently (ShareLock)
+# and often link into the same nodes (clustered 4-d rows), so edits computed from a record another
+# insert changed meanwhile must be planned again, not written over its links.
+$node->safe_psql('postgres', q{
+	CREATE TABLE c (id bigserial PRIMARY KEY, v vector(4));
+	CREATE INDEX c_v ON c USING omenhnsw (v vector_l2_ops);
+});
+$node->pgbench(
+	'--no-vacuum --client=4 --transactions=200',
+	0,
+	[qr{processed: 800/800}],
+	[qr{^$}],
+	'concurrent inserts',
+	{
+		'003_cluster_insert' => q{
+			INSERT INTO c (v) SELECT ARRAY[k + random() * 0.01, k * 0.5, 1 - k, random() * 0.01]::real[]::vector
+				FROM (SELECT floor(random() * 20)::real AS k, g FROM generate_series(1, 5) g) s;
+		},
+	});
+my $n = $node->safe_psql('postgres', 'SELECT count(*) FROM c');
+is($n, '4000', 'every concurrent insert is in the table');
+my $reached = $node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT count(*) FROM (SELECT id FROM c ORDER BY v <-> '[0,0,0,0]') s
+});
+cmp_ok($reached, '>=', 0.995 * $n, "full index scan after concurrent inserts reaches the rows ($reached of $n)");
+my $self = $node->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT count(*) FILTER (WHERE x.d = 0) FROM (SELECT id, v FROM c WHERE id % 20 = 0) q,
+		LATERAL (SELECT c.v <-> q.v AS d FROM c ORDER BY c.v <-> q.v LIMIT 1) x
+});
+cmp_ok($self, '>=', 0.99 * ($n / 20), "sampled rows find their own vector ($self of " . ($n / 20) . ")");
+
 $node->stop;
 done_testing();

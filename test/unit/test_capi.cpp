@@ -3,6 +3,8 @@
 // repair through the storage-backed API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -102,6 +104,17 @@ struct Shim {
         return out;
     }
 };
+
+// The valid ids in a record's lists (every level).
+std::vector<uint32_t> record_links(const std::vector<uint8_t>& r, uint32_t prefix) {
+    std::vector<uint32_t> out;
+    for (size_t off = prefix; off + 4 <= r.size(); off += 4) {
+        uint32_t v;
+        std::memcpy(&v, r.data() + off, 4);
+        if (v != OMEN_INVALID_ID) out.push_back(v);
+    }
+    return out;
+}
 
 std::vector<const float*> rows(const Data& a, const Data* b = nullptr) {
     std::vector<const float*> r;
@@ -294,6 +307,96 @@ TEST(CApi, ResumedScanReturnsEverything) {
     }
 }
 
+// Two inserts planned against the same graph and written one after the other, as concurrent
+// backends do: the second one's edits of shared neighbours are stale (their base no longer
+// matches), and re-planned with omen_link_plan they keep the first one's links.
+TEST(CApi, ConcurrentInsertEdits) {
+    const uint32_t dim = 16;
+    Data base = make_data(400, dim, 10, 71);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(base, 1);
+        const uint32_t prefix = omen_index_prefix_size(s.ix);
+        auto links = [&](uint32_t id) { return record_links(s.store.recs.at(id), prefix); };
+        auto has = [](const std::vector<uint32_t>& l, uint32_t x) { return std::find(l.begin(), l.end(), x) != l.end(); };
+
+        // Two new rows next to row 5, stored with no links first (which is what gives them ids).
+        std::vector<float> va(base.row(5), base.row(5) + dim), vb = va;
+        va[0] += 0.01f;
+        vb[1] += 0.01f;
+        const uint32_t a = shim_id(base.n), b = shim_id(base.n + 1);
+        omen_insert_plan_t* pa = nullptr;
+        omen_insert_plan_t* pb = nullptr;
+        for (auto [id, v] : {std::pair<uint32_t, const float*>{a, va.data()}, {b, vb.data()}}) {
+            std::vector<uint8_t> rec(omen_index_record_size(s.ix, 0));
+            ASSERT_EQ(omen_index_new_record(s.ix, v, id, 0, rec.data()), OMEN_OK);
+            // the same record an insert into an empty index plans
+            omen_insert_plan_t* lone = nullptr;
+            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, OMEN_INVALID_ID, 0, v, id, id, 0, &lone), OMEN_OK);
+            ASSERT_EQ(lone->record_len, rec.size());
+            EXPECT_EQ(std::memcmp(lone->record, rec.data(), rec.size()), 0);
+            omen_insert_plan_free(lone);
+            s.store.recs[id] = rec;
+        }
+        // Both planned before either writes.
+        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, va.data(), a, a, 0, &pa), OMEN_OK);
+        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, b, 0, &pb), OMEN_OK);
+        for (uint32_t e = 0; e < pa->n_edits; e++) {
+            EXPECT_TRUE(omen_record_same(s.store.recs.at(pa->edits[e].id).data(), pa->edits[e].base, pa->edits[e].len));
+            EXPECT_EQ(pa->edits[e].levels, 1u);
+        }
+        s.store.apply(pa, a);
+
+        s.store.recs[b].assign(pb->record, pb->record + pb->record_len);
+        uint32_t stale = 0;
+        for (uint32_t e = 0; e < pb->n_edits; e++) {
+            const omen_edit_t& ed = pb->edits[e];
+            std::vector<uint8_t>& cur = s.store.recs.at(ed.id);
+            if (omen_record_same(cur.data(), ed.base, ed.len)) {
+                std::memcpy(cur.data(), ed.record, ed.len);
+                continue;
+            }
+            stale++;
+            const std::vector<uint32_t> before = links(ed.id);
+            EXPECT_TRUE(has(before, a));
+            // Writing the stale image would drop a's link.
+            std::vector<uint8_t> lost(ed.record, ed.record + ed.len);
+            std::swap(cur, lost);
+            EXPECT_FALSE(has(links(ed.id), a));
+            std::swap(cur, lost);
+
+            omen_insert_plan_t* pl = nullptr;
+            ASSERT_EQ(omen_link_plan(s.ix, &s.store.st, ed.id, b, ed.levels, &pl), OMEN_OK);
+            ASSERT_EQ(pl->n_edits, 1u);
+            EXPECT_TRUE(omen_record_same(cur.data(), pl->edits[0].base, ed.len));
+            s.store.apply(pl, b);
+            omen_insert_plan_free(pl);
+            const std::vector<uint32_t> after = links(ed.id);
+            EXPECT_TRUE(has(after, b));
+            if (before.size() < 2 * s.p.m) {
+                EXPECT_TRUE(has(after, a)) << "node " << ed.id;
+            }
+        }
+        EXPECT_GT(stale, 0u) << quant;
+        // Linked everywhere now: nothing left to plan.
+        for (uint32_t e = 0; e < pb->n_edits; e++) {
+            omen_insert_plan_t* pl = nullptr;
+            ASSERT_EQ(omen_link_plan(s.ix, &s.store.st, pb->edits[e].id, b, pb->edits[e].levels, &pl), OMEN_OK);
+            EXPECT_EQ(pl->n_edits, 0u);
+            omen_insert_plan_free(pl);
+        }
+        // The deleted flag (set by VACUUM without the insert lock) does not count as a change.
+        std::vector<uint8_t> r = s.store.recs.at(b), d = r;
+        omen_record_set_deleted(d.data());
+        EXPECT_TRUE(omen_record_same(r.data(), d.data(), static_cast<uint32_t>(r.size())));
+        d.back() ^= 1;
+        EXPECT_FALSE(omen_record_same(r.data(), d.data(), static_cast<uint32_t>(r.size())));
+        omen_insert_plan_free(pa);
+        omen_insert_plan_free(pb);
+    }
+}
+
 // Delete 20%, repair every live node: no live node links to a deleted one, recall holds, and the
 // scan never returns a deleted node.
 TEST(CApi, DeleteAndRepair) {
@@ -329,13 +432,7 @@ TEST(CApi, DeleteAndRepair) {
         const uint32_t prefix = omen_index_prefix_size(s.ix);
         for (uint32_t i = 0; i < base.n; i++) {
             if (!alive[i]) continue;
-            const auto& r = s.store.recs[shim_id(i)];
-            for (size_t off = prefix; off < r.size(); off += 4) {
-                uint32_t v;
-                std::memcpy(&v, r.data() + off, 4);
-                if (v == OMEN_INVALID_ID) continue;
-                ASSERT_TRUE(alive[(v - 3) / 7]);
-            }
+            for (uint32_t v : record_links(s.store.recs[shim_id(i)], prefix)) ASSERT_TRUE(alive[(v - 3) / 7]);
             omen_insert_plan_t* plan = nullptr;
             ASSERT_EQ(omen_repair_plan(s.ix, &s.store.st, shim_id(i), &plan), OMEN_OK);
             EXPECT_EQ(plan->record, nullptr);
