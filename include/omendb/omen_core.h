@@ -298,7 +298,8 @@ typedef struct omen_edit
 	uint32_t	len;			/* == its current record length */
 	uint8_t    *record;			/* the full new record image */
 	uint8_t    *base;			/* the record it was computed from (NULL: write unconditionally) */
-	uint32_t	levels;			/* insert plans: bit lv set where the new node is linked in */
+	uint32_t	levels;			/* insert, reconnect plans: bit lv set where link_id is linked in */
+	uint32_t	link_id;		/* the node this edit links in (for omen_link_plan) */
 } omen_edit_t;
 
 typedef struct omen_insert_plan
@@ -308,6 +309,7 @@ typedef struct omen_insert_plan
 	omen_edit_t *edits;			/* neighbour records to overwrite (back-links, pruned lists) */
 	uint32_t	n_edits;
 	int			new_entry;		/* nonzero: the new node becomes the entry point */
+	uint32_t	unreachable;	/* reconnect plans: live nodes the walk from the entry missed */
 } omen_insert_plan_t;
 
 /*
@@ -347,6 +349,18 @@ omen_status_t omen_repair_plan(const omen_index_t *index, const omen_storage_t *
  */
 omen_status_t omen_link_plan(const omen_index_t *index, const omen_storage_t *storage, uint32_t id,
 							 uint32_t new_id, uint32_t levels, omen_insert_plan_t **out);
+
+/*
+ * Plan in-links for live nodes that scans cannot reach: walk layer 0 from the entry; link each
+ * live node not reached (of the n_live in `live`) from the nearest reached node that has a free
+ * slot, found by a search for the node's code.  One edit per link (with its base; the shim writes
+ * them like an insert's edits, re-planning stale ones with omen_link_plan).  plan->unreachable
+ * counts the nodes not reached; those with no edit had no reached neighbour with room.  Reads
+ * every reachable record: for VACUUM.
+ */
+omen_status_t omen_reconnect_plan(const omen_index_t *index, const omen_storage_t *storage,
+								  uint32_t entry, uint32_t entry_level, const uint32_t *live,
+								  uint32_t n_live, omen_insert_plan_t **out);
 
 void		omen_insert_plan_free(omen_insert_plan_t *plan);
 

@@ -74,9 +74,11 @@ omen_status_t to_plan(const Plan& p, omen_insert_plan_t** out) {
             ed.id = e.id;
             ed.len = static_cast<uint32_t>(e.image.size());
             ed.levels = e.levels;
+            ed.link_id = e.link;
         }
     }
     plan->new_entry = p.new_entry ? 1 : 0;
+    plan->unreachable = p.unreachable;
     *out = plan;
     return OMEN_OK;
 }
@@ -328,6 +330,21 @@ omen_status_t omen_link_plan(const omen_index_t* index, const omen_storage_t* st
             return OMEN_ERR_INVALID;
         Plan p;
         omen_status_t st = omendb::core::plan_link(index->ix, storage, id, new_id, levels, p);
+        if (st != OMEN_OK) return st;
+        return to_plan(p, out);
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_reconnect_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t entry,
+                                  uint32_t entry_level, const uint32_t* live, uint32_t n_live,
+                                  omen_insert_plan_t** out) {
+    try {
+        if (!out) return OMEN_ERR_INVALID;
+        *out = nullptr;
+        if (!index || !storage || !storage->read || (n_live > 0 && !live)) return OMEN_ERR_INVALID;
+        Plan p;
+        omen_status_t st = omendb::core::plan_reconnect(index->ix, storage, entry, entry_level, live, n_live, p);
         if (st != OMEN_OK) return st;
         return to_plan(p, out);
     }

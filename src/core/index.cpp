@@ -388,6 +388,7 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
             }
             Edit& e = plan.edits[it->second];
             e.levels |= 1u << lv;
+            e.link = new_id;
             if (!link_back(g, ix, sc.id, e.image.data(), lv, new_id, lst)) return fail(g);
         }
         entries = found;
@@ -450,6 +451,7 @@ omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, 
     Edit e;
     e.id = id;
     e.levels = levels;
+    e.link = new_id;
     if (!g.read_full(id, e.base)) return fail(g);
     e.image = e.base;
     std::vector<uint32_t> lst;
@@ -457,6 +459,92 @@ omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, 
         if ((levels >> lv) & 1u)
             if (!link_back(g, ix, id, e.image.data(), lv, new_id, lst)) return fail(g);
     if (e.image != e.base) plan.edits.push_back(std::move(e));
+    return OMEN_OK;
+}
+
+namespace {
+
+// Graph access whose distances are pair() estimates to a stored node: a search for a node whose
+// float vector is not at hand (only its record is).
+struct TargetGraph {
+    StoreGraph& g;
+    const Quantizer& qz;
+    std::vector<uint8_t> target;  // the node's record prefix
+
+    void visited_reset() { g.visited_reset(); }
+    bool visit(uint32_t id) { return g.visit(id); }
+    void prefetch(uint32_t id) { g.prefetch(id); }
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) { return g.neighbors(id, level, out); }
+    bool distances(const uint32_t* ids, size_t n, float* out) {
+        if (!g.load(ids, n)) return false;
+        for (size_t i = 0; i < n; i++) out[i] = qz.pair(target.data(), g.prefix(ids[i]));
+        return true;
+    }
+};
+
+}  // namespace
+
+// Inserts can prune the last link into a node (near-duplicates, periodic data), which leaves it
+// invisible to every scan; the build repairs that (Builder::connect_unreachable), and this does the
+// same for an index grown by inserts.  Walk layer 0 from the entry; for each live node not reached,
+// search for it (by its code) and link it from the nearest reached node with a free slot, then
+// count what it reaches as reached.  No slot is ever taken from another link, so nothing else can
+// become unreachable; a node with no reached neighbour with room stays as it is (counted).
+omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
+                             const uint32_t* live, uint32_t n_live, Plan& plan) {
+    if (entry == kInvalid || n_live == 0) return OMEN_OK;
+    const Layout& lay = ix.layout();
+    if (entry_level > lay.max_level) entry_level = lay.max_level;
+    StoreGraph walker(ix, st, nullptr);
+    IdSet reached;
+    std::vector<uint32_t> queue, nb;
+    auto walk = [&](uint32_t from) -> bool {
+        if (!reached.insert(from)) return true;
+        queue.assign(1, from);
+        for (size_t h = 0; h < queue.size(); h++) {
+            if (!walker.neighbors(queue[h], 0, nb)) return false;
+            for (uint32_t x : nb)
+                if (reached.insert(x)) queue.push_back(x);
+        }
+        return true;
+    };
+    if (!walk(entry)) return fail(walker);
+
+    const uint32_t cap = lay.slots(0);
+    std::unordered_map<uint32_t, uint32_t> planned;  // appends planned per target
+    std::vector<uint8_t> rec;
+    std::vector<uint32_t> lst;
+    for (uint32_t i = 0; i < n_live; i++) plan.unreachable += reached.contains(live[i]) ? 0 : 1;
+    for (uint32_t i = 0; i < n_live; i++) {
+        const uint32_t u = live[i];
+        if (reached.contains(u)) continue;
+        StoreGraph g(ix, st, nullptr);
+        if (!g.load(&u, 1)) return fail(g);
+        TargetGraph tg{g, ix.qz, std::vector<uint8_t>(g.prefix(u), g.prefix(u) + lay.prefix)};
+        SearchScratch s;
+        Cand cur;
+        std::vector<Cand> found;
+        if (!descend_from(tg, entry, entry_level, 0, cur, s)) return fail(g);
+        if (!search_layer(tg, std::vector<Cand>{cur}, ix.params.ef_construction, 0, found, s)) return fail(g);
+        for (const Cand& c : found) {
+            if (c.id == u || !reached.contains(c.id) || rec_deleted(g.prefix(c.id))) continue;
+            if (!g.read_full(c.id, rec)) return fail(g);
+            read_list(lay, rec.data(), 0, lst);
+            uint32_t& extra = planned[c.id];
+            if (lst.size() + extra >= cap) continue;
+            Edit e;
+            e.id = c.id;
+            e.levels = 1;
+            e.link = u;
+            e.base = rec;
+            e.image = rec;
+            store_u32(e.image.data() + lay.list_offset(0) + 4 * lst.size(), u);
+            plan.edits.push_back(std::move(e));
+            extra++;
+            if (!walk(u)) return fail(walker);
+            break;
+        }
+    }
     return OMEN_OK;
 }
 

@@ -109,7 +109,8 @@ struct Edit {
     uint32_t id;
     std::vector<uint8_t> image;  // the new record
     std::vector<uint8_t> base;   // the record it was computed from
-    uint32_t levels = 0;         // bit lv: the new node is linked in on level lv
+    uint32_t levels = 0;         // bit lv: `link` is linked in on level lv
+    uint32_t link = kInvalid;    // the node this edit links in
 };
 
 struct Plan {
@@ -117,6 +118,7 @@ struct Plan {
     bool has_record = false;
     std::vector<Edit> edits;
     bool new_entry = false;
+    uint32_t unreachable = 0;  // reconnect plans: live nodes the walk did not reach
 };
 
 // The record of a new node: payload, level, code, empty lists.  false: a non-finite value.
@@ -130,6 +132,10 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
 // on the levels in `levels` (at most one edit; none when nothing is left to do).
 omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, uint32_t new_id, uint32_t levels,
                         Plan& plan);
+// Give every live node that a layer-0 walk from the entry does not reach an in-link (see
+// omen_reconnect_plan).
+omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
+                             const uint32_t* live, uint32_t n_live, Plan& plan);
 
 }  // namespace omendb::core
 

@@ -338,6 +338,9 @@ extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
 							   bool building, bool *stale);
 extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
 							 bool building);
+extern void OmenHnswWriteLinks(Relation index, OmenHnswState *state,
+							   OmenHnswStorage *storage, omen_edit_t *edits,
+							   uint32 n, bool building);
 
 /* omenhnsw_scan.c */
 extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);

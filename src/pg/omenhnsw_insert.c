@@ -7,7 +7,8 @@
  * Locking.  Inserts take a heavyweight lock on the pseudo page
  * OMENHNSW_INSERT_LOCK: ShareLock, so that they run concurrently, or
  * ExclusiveLock when the entry point changes; VACUUM's repair pass takes
- * ExclusiveLock; scans take none.  Under it an insert reads the metapage
+ * ExclusiveLock, its reconnect pass ShareLock (it writes links the way an
+ * insert does); scans take none.  Under it an insert reads the metapage
  * (entry point), draws the new node's level, stores the node's record with
  * no links (which gives it its id), asks the core for a plan and writes it.
  * The plan's neighbour edits carry the record they were computed from; an
@@ -469,14 +470,15 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 }
 
 /*
- * WriteLinks
- *		Write an insert's edits of its neighbours.  An edit whose record was
- *		changed by a concurrent insert since the plan read it is planned again
- *		from a fresh read and retried.
+ * OmenHnswWriteLinks
+ *		Write edits that link a node in (an insert's back-links, VACUUM's
+ *		reconnections).  An edit whose record was changed by a concurrent
+ *		insert since the plan read it is planned again from a fresh read and
+ *		retried.  Caller holds the insert lock (ShareLock at least).
  */
-static void
-WriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storage,
-		   omen_edit_t *edits, uint32 n, uint32 newId, bool building)
+void
+OmenHnswWriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storage,
+				   omen_edit_t *edits, uint32 n, bool building)
 {
 	bool	   *stale;
 	uint32		i;
@@ -497,10 +499,10 @@ WriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storage,
 
 			if (attempt >= 1000)
 				elog(ERROR, "omenhnsw: could not link node %u into node %u of index \"%s\": it kept changing",
-					 newId, edits[i].id, RelationGetRelationName(index));
+					 edits[i].link_id, edits[i].id, RelationGetRelationName(index));
 			CHECK_FOR_INTERRUPTS();
 			handle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
-			st = omen_link_plan(state->index, &storage->api, edits[i].id, newId,
+			st = omen_link_plan(state->index, &storage->api, edits[i].id, edits[i].link_id,
 								edits[i].levels, &plan);
 			handle->ptr = plan;
 			OmenHnswCheckStatus(st, storage, "linking a new node");
@@ -600,8 +602,9 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	own.record = plan->record;
 	own.base = NULL;
 	own.levels = 0;
+	own.link_id = OMEN_INVALID_ID;
 	OmenHnswWriteEdits(index, &own, 1, building, NULL);
-	WriteLinks(index, &state, &storage, plan->edits, plan->n_edits, newId, building);
+	OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, building);
 	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)
 		OmenHnswSetEntry(index, newId, level, building);
 

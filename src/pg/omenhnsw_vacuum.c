@@ -18,6 +18,10 @@
  *	   point was deleted, the live node with the highest level becomes the
  *	   entry, or the index is marked empty.
  *
+ * amvacuumcleanup (every VACUUM, also one with nothing deleted) then links
+ * in the live nodes that no scan could reach (Reconnect), concurrently with
+ * inserts.
+ *
  * Deleted nodes stay on their pages (node ids are never reused); REINDEX
  * reclaims their space.
  *
@@ -216,6 +220,7 @@ Repair(IndexVacuumInfo *info)
 				edits[nedits].record = plan->record;
 				edits[nedits].base = NULL;
 				edits[nedits].levels = 0;
+				edits[nedits].link_id = OMEN_INVALID_ID;
 				nedits++;
 			}
 		}
@@ -236,16 +241,21 @@ Repair(IndexVacuumInfo *info)
 }
 
 /*
- * CountLive
- *		Number of live nodes (share-locks one page at a time).
+ * CollectLive
+ *		Number of live nodes (share-locks one page at a time); with ids, also
+ *		their ids (palloc'd, huge allowed).
  */
 static double
-CountLive(IndexVacuumInfo *info)
+CollectLive(IndexVacuumInfo *info, uint32 **ids)
 {
 	Relation	index = info->index;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	BlockNumber blkno;
 	double		live = 0;
+	Size		cap = 1024;
+
+	if (ids)
+		*ids = palloc(sizeof(uint32) * cap);
 
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -263,12 +273,79 @@ CountLive(IndexVacuumInfo *info)
 		{
 			maxoff = PageGetMaxOffsetNumber(page);
 			for (off = FirstOffsetNumber; off <= maxoff; off = OffsetNumberNext(off))
-				if (!omen_record_is_deleted((uint8 *)
-											PageGetItem(page, PageGetItemId(page, off))))
-					live++;
+			{
+				if (omen_record_is_deleted((uint8 *) PageGetItem(page, PageGetItemId(page, off))))
+					continue;
+				if (ids)
+				{
+					if ((Size) live >= cap)
+					{
+						cap *= 2;
+						*ids = repalloc_huge(*ids, sizeof(uint32) * cap);
+					}
+					(*ids)[(Size) live] = OmenHnswMakeId(blkno, off);
+				}
+				live++;
+			}
 		}
 		UnlockReleaseBuffer(buf);
 	}
+	return live;
+}
+
+static double
+CountLive(IndexVacuumInfo *info)
+{
+	return CollectLive(info, NULL);
+}
+
+/*
+ * Reconnect
+ *		Pass 3, at every VACUUM: give an in-link to each live node that a walk
+ *		from the entry point does not reach (inserts can prune the last link
+ *		into a node; the build repairs that itself).  Runs under the insert
+ *		lock in ShareLock, like an insert, and writes its links like one.
+ *		Returns the number of live nodes.
+ */
+static double
+Reconnect(IndexVacuumInfo *info)
+{
+	Relation	index = info->index;
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	OmenHnswState state;
+	OmenHnswStorage storage;
+	omen_insert_plan_t *plan = NULL;
+	OmenHnswHandle *handle;
+	omen_status_t st;
+	uint32	   *ids;
+	double		live;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw reconnect",
+								ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+	LockPage(index, OMENHNSW_INSERT_LOCK, ShareLock);
+	OmenHnswOpenState(index, &state, cxt);
+	live = CollectLive(info, &ids);
+	if (state.index != NULL && state.meta.entryId != OMEN_INVALID_ID && live > 0)
+	{
+		if (live > PG_UINT32_MAX)
+			elog(ERROR, "omenhnsw: too many nodes in index \"%s\"", RelationGetRelationName(index));
+		OmenHnswStorageInit(&storage, index, state.index);
+		handle = OmenHnswHandleRegister(cxt, NULL, OmenHnswFreePlanCb);
+		st = omen_reconnect_plan(state.index, &storage.api, state.meta.entryId,
+								 state.meta.entryLevel, ids, (uint32) live, &plan);
+		handle->ptr = plan;
+		OmenHnswCheckStatus(st, &storage, "reconnecting unreachable nodes");
+		OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, false);
+		if (plan->unreachable > 0)
+			ereport(info->message_level,
+					(errmsg("index \"%s\": linked %u of %u nodes that scans could not reach",
+							RelationGetRelationName(index), plan->n_edits, plan->unreachable)));
+	}
+	UnlockPage(index, OMENHNSW_INSERT_LOCK, ShareLock);
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
 	return live;
 }
 
@@ -307,10 +384,8 @@ omenhnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		return stats;
 
 	if (stats == NULL)
-	{
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
-		stats->num_index_tuples = CountLive(info);
-	}
+	stats->num_index_tuples = Reconnect(info);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	stats->estimated_count = false;
 	return stats;

@@ -98,5 +98,23 @@ INSERT INTO docs VALUES (1, '[1,1,1,1,1,1,1,1]');
 SELECT id FROM docs ORDER BY v <#> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 
 DROP TABLE docs;
+
+-- An index grown by inserts alone on periodic vectors (near-duplicates): pruning leaves a few rows
+-- with no link into them, invisible to every scan (a filter matching only them would come back
+-- short).  VACUUM links them back in, also when nothing was deleted.
+CREATE TABLE waves (id int, v vector(40));
+CREATE INDEX waves_v ON waves USING omenhnsw (v vector_l2_ops);
+INSERT INTO waves SELECT i, (SELECT array_agg(sin(i * d)) FROM generate_series(1, 40) d)::vector
+FROM generate_series(1, 2000) i;
+SELECT count(*) < 2000 AS some_rows_unreachable
+FROM (SELECT id FROM waves ORDER BY v <-> (SELECT v FROM waves WHERE id = 1)) s;
+VACUUM waves;
+SELECT count(*) AS rows_reached
+FROM (SELECT id FROM waves ORDER BY v <-> (SELECT v FROM waves WHERE id = 1)) s;
+-- each row's own vector finds it
+SELECT count(*) FILTER (WHERE x.id = q.id) AS finds_itself
+FROM (SELECT id, v FROM waves WHERE id % 20 = 0) q,
+	LATERAL (SELECT id FROM waves ORDER BY waves.v <-> q.v LIMIT 1) x;
+DROP TABLE waves;
 DROP FUNCTION mean_recall();
 DROP FUNCTION topk_recall(vector);

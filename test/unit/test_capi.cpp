@@ -266,6 +266,75 @@ TEST(CApi, InsertFromEmpty) {
     }
 }
 
+// An index grown by inserts alone on periodic vectors (near-duplicates) strands a few nodes: the
+// heuristic pruned the last link into them.  omen_reconnect_plan finds them by a walk from the
+// entry and links each from a reached neighbour with room; afterwards every live node is reached.
+TEST(CApi, ReconnectUnreachable) {
+    const uint32_t dim = 40, n = 2000;
+    Data base;
+    base.n = n;
+    base.dim = dim;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t d = 0; d < dim; d++) base.v.push_back(std::sin(float(i + 1) * float(d + 1)));
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(Data{0, dim, {}}, 1);
+        std::mt19937_64 rng(3);
+        std::uniform_real_distribution<double> uni(0, 1);
+        for (uint32_t i = 0; i < n; i++) ASSERT_EQ(s.insert(base.row(i), 1000 + i, shim_id(i), uni(rng)), OMEN_OK);
+        const uint32_t prefix = omen_index_prefix_size(s.ix), slots0 = 2 * s.p.m;
+        auto reached = [&]() {
+            std::set<uint32_t> seen{s.entry};
+            std::vector<uint32_t> queue{s.entry};
+            for (size_t h = 0; h < queue.size(); h++) {
+                // layer 0 is the first list
+                std::vector<uint32_t> l0;
+                const auto& r = s.store.recs.at(queue[h]);
+                for (uint32_t k = 0; k < slots0; k++) {
+                    uint32_t v;
+                    std::memcpy(&v, r.data() + prefix + 4 * k, 4);
+                    if (v != OMEN_INVALID_ID) l0.push_back(v);
+                }
+                for (uint32_t x : l0)
+                    if (seen.insert(x).second) queue.push_back(x);
+            }
+            return static_cast<uint32_t>(seen.size());
+        };
+        const uint32_t before = reached();
+        std::vector<uint32_t> live;
+        for (uint32_t i = 0; i < n; i++) live.push_back(shim_id(i));
+        omen_insert_plan_t* plan = nullptr;
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, &plan), OMEN_OK);
+        std::printf("  quant=%u: %u of %u reached after inserts; plan: %u unreachable, %u links\n", quant, before, n,
+                    plan->unreachable, plan->n_edits);
+        EXPECT_LT(before, n) << "the data no longer strands nodes: the test shows nothing";
+        EXPECT_EQ(plan->unreachable, n - before);
+        EXPECT_GT(plan->n_edits, 0u);
+        for (uint32_t e = 0; e < plan->n_edits; e++) {
+            const omen_edit_t& ed = plan->edits[e];
+            EXPECT_EQ(ed.levels, 1u);
+            std::vector<uint8_t>& cur = s.store.recs.at(ed.id);
+            if (omen_record_same(cur.data(), ed.base, ed.len)) {
+                std::memcpy(cur.data(), ed.record, ed.len);
+                continue;
+            }
+            // a second link into the same node: planned again, as the shim does
+            omen_insert_plan_t* pl = nullptr;
+            ASSERT_EQ(omen_link_plan(s.ix, &s.store.st, ed.id, ed.link_id, ed.levels, &pl), OMEN_OK);
+            s.store.apply(pl, ed.link_id);
+            omen_insert_plan_free(pl);
+        }
+        omen_insert_plan_free(plan);
+        EXPECT_EQ(reached(), n);
+        // nothing left to do
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, &plan), OMEN_OK);
+        EXPECT_EQ(plan->unreachable, 0u);
+        EXPECT_EQ(plan->n_edits, 0u);
+        omen_insert_plan_free(plan);
+    }
+}
+
 // Resumed scans return every live node exactly once, each batch in non-decreasing order.
 TEST(CApi, ResumedScanReturnsEverything) {
     const uint32_t dim = 16;
