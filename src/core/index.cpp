@@ -495,20 +495,32 @@ omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t
     if (entry == kInvalid || n_live == 0) return OMEN_OK;
     const Layout& lay = ix.layout();
     if (entry_level > lay.max_level) entry_level = lay.max_level;
-    StoreGraph walker(ix, st, nullptr);
+    // The walk reads only each record's head (prefix and layer-0 list), a frontier chunk per
+    // storage call, and keeps nothing but the reached set: it touches every node of the index.
+    const uint32_t head = lay.record_size(0);
+    constexpr size_t kChunk = 256;
+    std::vector<uint8_t> heads(kChunk * head);
     IdSet reached;
-    std::vector<uint32_t> queue, nb;
+    std::vector<uint32_t> queue;
     auto walk = [&](uint32_t from) -> bool {
         if (!reached.insert(from)) return true;
         queue.assign(1, from);
-        for (size_t h = 0; h < queue.size(); h++) {
-            if (!walker.neighbors(queue[h], 0, nb)) return false;
-            for (uint32_t x : nb)
-                if (reached.insert(x)) queue.push_back(x);
+        for (size_t h = 0; h < queue.size();) {
+            const size_t n = std::min(kChunk, queue.size() - h);
+            if (st->read(st->ctx, queue.data() + h, static_cast<uint32_t>(n), heads.data(), head) != 0) return false;
+            for (size_t i = 0; i < n; i++) {
+                const uint8_t* l = heads.data() + i * head + lay.list_offset(0);
+                for (uint32_t k = 0; k < lay.slots(0); k++) {
+                    const uint32_t x = load_u32(l + 4 * k);
+                    if (x == kInvalid) break;
+                    if (reached.insert(x)) queue.push_back(x);
+                }
+            }
+            h += n;
         }
         return true;
     };
-    if (!walk(entry)) return fail(walker);
+    if (!walk(entry)) return OMEN_ERR_STORAGE;
 
     const uint32_t cap = lay.slots(0);
     std::unordered_map<uint32_t, uint32_t> planned;  // appends planned per target
@@ -541,7 +553,7 @@ omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t
             store_u32(e.image.data() + lay.list_offset(0) + 4 * lst.size(), u);
             plan.edits.push_back(std::move(e));
             extra++;
-            if (!walk(u)) return fail(walker);
+            if (!walk(u)) return OMEN_ERR_STORAGE;
             break;
         }
     }
