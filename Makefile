@@ -10,13 +10,12 @@ PG_SRCS    = $(sort $(wildcard src/pg/*.c))
 OBJS       = $(PG_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 
 # The install script of the current version is assembled from per-area fragments, type first.
-# Released versions are frozen files (sql/omendb--X.sql, never edited); each upgrade script
-# sql/omendb--A--B.sql holds what changed between two releases.  0.1.0 was the type alone and
-# 0.2.0 added the omenhnsw access method unchanged from its fragment, so that upgrade script is
-# generated from sql/omenhnsw.sql.
-SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql
-DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.1.0--0.2.0.sql
-DATA       = sql/omendb--0.1.0.sql
+# Released versions are frozen files (sql/omendb--X.sql and sql/omendb--A--B.sql, never edited
+# again).  0.1.0 was the type alone, 0.2.0 added the omenhnsw access method, 0.3.0 (current) adds
+# sql/compat.sql, so its upgrade script is generated from that fragment until it is released.
+SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql sql/compat.sql
+DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.2.0--0.3.0.sql
+DATA       = sql/omendb--0.1.0.sql sql/omendb--0.2.0.sql sql/omendb--0.1.0--0.2.0.sql
 
 # pg_regress: tests are test/sql/*.sql, expected output is expected/*.out (test/expected is a
 # symlink to it, since PostgreSQL 15's pg_regress has no --expecteddir).
@@ -50,8 +49,8 @@ src/core/kernels_avx512.o: override CXXFLAGS += $(ISA_kernels_avx512)
 sql/omendb--$(EXTVERSION).sql: $(SQL_PARTS) omendb.control
 	cat $(SQL_PARTS) > $@
 
-sql/omendb--0.1.0--0.2.0.sql: sql/omenhnsw.sql
-	{ printf '%s\n' '\echo Use "ALTER EXTENSION omendb UPDATE TO '"'"'0.2.0'"'"'" to load this file. \quit'; \
+sql/omendb--0.2.0--0.3.0.sql: sql/compat.sql
+	{ printf '%s\n' '\echo Use "ALTER EXTENSION omendb UPDATE TO '"'"'0.3.0'"'"'" to load this file. \quit'; \
 	  grep -v '^\\echo' $<; } > $@
 
 # ---------------------------------------------------------------------------------------------

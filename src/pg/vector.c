@@ -37,6 +37,7 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -793,6 +794,86 @@ binary_quantize(PG_FUNCTION_ARGS)
 	}
 
 	PG_RETURN_VARBIT_P(result);
+}
+
+/*
+ * vector_concat
+ *		a || b: the elements of a, then those of b.
+ */
+PG_FUNCTION_INFO_V1(vector_concat);
+Datum
+vector_concat(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+	Vector	   *result;
+
+	VectorCheckDim(a->dim + b->dim);
+	result = InitVector(a->dim + b->dim);
+	memcpy(result->x, a->x, sizeof(float) * a->dim);
+	memcpy(result->x + a->dim, b->x, sizeof(float) * b->dim);
+	PG_RETURN_VECTOR_P(result);
+}
+
+/* ----------------------------------------------------------------
+ *		Bit-string distances (for binary_quantize results)
+ * ----------------------------------------------------------------
+ */
+
+/* ERROR unless both bit strings have the same length; returns it. */
+static int
+BitCheckLengths(VarBit *a, VarBit *b)
+{
+	if (VARBITLEN(a) != VARBITLEN(b))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different bit lengths %d and %d", VARBITLEN(a), VARBITLEN(b)),
+				 errhint("Compare bit strings of the same length, e.g. binary_quantize() of vectors with the same dimensions.")));
+	return VARBITLEN(a);
+}
+
+/*
+ * omendb_hamming_distance
+ *		Number of differing bits (the core's popcount kernel; padding bits
+ *		of a bit string are always zero).
+ */
+PG_FUNCTION_INFO_V1(omendb_hamming_distance);
+Datum
+omendb_hamming_distance(PG_FUNCTION_ARGS)
+{
+	VarBit	   *a = PG_GETARG_VARBIT_P(0);
+	VarBit	   *b = PG_GETARG_VARBIT_P(1);
+
+	BitCheckLengths(a, b);
+	PG_RETURN_FLOAT8((double) omen_hamming(VARBITS(a), VARBITS(b), VARBITBYTES(a)));
+}
+
+/*
+ * omendb_jaccard_distance
+ *		1 - |a AND b| / |a OR b| over the set bits; 0 when neither has a bit
+ *		set (two empty sets are equal).
+ */
+PG_FUNCTION_INFO_V1(omendb_jaccard_distance);
+Datum
+omendb_jaccard_distance(PG_FUNCTION_ARGS)
+{
+	VarBit	   *a = PG_GETARG_VARBIT_P(0);
+	VarBit	   *b = PG_GETARG_VARBIT_P(1);
+	uint64		na;
+	uint64		nb;
+	uint64		diff;
+	uint64		both;
+	uint64		either;
+
+	BitCheckLengths(a, b);
+	na = pg_popcount((const char *) VARBITS(a), VARBITBYTES(a));
+	nb = pg_popcount((const char *) VARBITS(b), VARBITBYTES(b));
+	diff = omen_hamming(VARBITS(a), VARBITS(b), VARBITBYTES(a));
+	both = (na + nb - diff) / 2;
+	either = (na + nb + diff) / 2;
+	if (either == 0)
+		PG_RETURN_FLOAT8(0.0);
+	PG_RETURN_FLOAT8(1.0 - (double) both / (double) either);
 }
 
 /* ----------------------------------------------------------------

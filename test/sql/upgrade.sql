@@ -14,12 +14,16 @@ INSERT INTO upgrade_items SELECT i, ARRAY[i, i % 5, 1]::vector(3) FROM generate_
 ALTER EXTENSION omendb UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'omendb';
 
--- what 0.2.0 added works on data stored under 0.1.0
+-- what 0.2.0 added works on data stored under 0.1.0 (the update ran 0.1.0--0.2.0, then 0.2.0--0.3.0)
 CREATE INDEX upgrade_items_idx ON upgrade_items USING omenhnsw (embedding vector_l2_ops);
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM upgrade_items ORDER BY embedding <-> '[10,0,1]' LIMIT 3;
 SELECT id FROM upgrade_items ORDER BY embedding <-> '[10,0,1]' LIMIT 3;
 RESET enable_seqscan;
+-- and what 0.3.0 added (sql/compat.sql)
+SELECT id, binary_quantize(embedding) <~> binary_quantize('[1,-1,1]') AS hamming,
+	embedding || '[0]'::vector AS concat
+FROM upgrade_items WHERE id IN (5, 6) ORDER BY id;
 
 CREATE TEMP TABLE updated_objects AS
   SELECT pg_describe_object(classid, objid, objsubid) AS obj
