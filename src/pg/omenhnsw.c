@@ -119,6 +119,33 @@ OmenHnswInit(void)
 }
 
 /*
+ * OmenHnswEfSearch
+ *		The ef_search a scan uses: omenhnsw.ef_search, or pgvector's
+ *		hnsw.ef_search when an application written for pgvector sets that one
+ *		higher (without pgvector loaded it is a placeholder variable, which
+ *		would otherwise be accepted and silently ignored).  Values that are not
+ *		an integer are ignored; larger ones are capped at 1000, as pgvector does.
+ */
+int
+OmenHnswEfSearch(void)
+{
+	const char *alias = GetConfigOption("hnsw.ef_search", true, false);
+	int			ef = omenhnsw_ef_search;
+
+	if (alias != NULL && *alias != '\0')
+	{
+		char	   *end;
+		long		v;
+
+		errno = 0;
+		v = strtol(alias, &end, 10);
+		if (errno == 0 && end != alias && *end == '\0' && v > ef)
+			ef = (int) Min(v, 1000);
+	}
+	return ef;
+}
+
+/*
  * omenhnswoptions
  *		Parse and validate reloptions.  ef_construction >= 2*m is checked at
  *		build time, since either option may be set alone.
@@ -344,13 +371,13 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	if (meta.quant == OMEN_QUANT_NONE)
 	{
 		distCost = cpu_operator_cost * (1.0 + dim / 32.0);
-		batch = omenhnsw_ef_search;
+		batch = OmenHnswEfSearch();
 		perCandidate = 2.0 * m * distCost;
 	}
 	else
 	{
 		distCost = cpu_operator_cost * (1.0 + dim / 512.0);
-		batch = (double) omenhnsw_ef_search * omenhnsw_rerank_factor;
+		batch = (double) OmenHnswEfSearch() * omenhnsw_rerank_factor;
 		/* graph work + heap fetch + exact distance of the re-rank */
 		perCandidate = 2.0 * m * distCost + cpu_tuple_cost +
 			cpu_operator_cost * (1.0 + dim / 32.0);

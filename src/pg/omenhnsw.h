@@ -225,6 +225,7 @@ typedef struct OmenHnswOptions
 #define OMENHNSW_CONSTRUCTION_QUANTIZED	1
 
 extern int	omenhnsw_ef_search;
+extern int	OmenHnswEfSearch(void);
 extern int	omenhnsw_rerank_factor;
 extern double omenhnsw_rerank_sigmas;
 

@@ -196,6 +196,7 @@ StartSearch(IndexScanDesc scan)
 	omen_scan_t *search = NULL;
 	OmenHnswHandle *handle;
 	omen_status_t st;
+	int			efSearch;
 
 	if (scan->numberOfOrderBys != 1)
 		ereport(ERROR,
@@ -228,7 +229,8 @@ StartSearch(IndexScanDesc scan)
 	so->query = (Vector *) palloc(VARSIZE(query));
 	memcpy(so->query, query, VARSIZE(query));
 
-	so->batchSize = omenhnsw_ef_search;
+	efSearch = OmenHnswEfSearch();
+	so->batchSize = efSearch;
 	if (so->state.meta.quant != OMEN_QUANT_NONE)
 		so->batchSize *= omenhnsw_rerank_factor;
 	so->cands = palloc(sizeof(omen_candidate_t) * so->batchSize);
@@ -238,7 +240,7 @@ StartSearch(IndexScanDesc scan)
 	handle = OmenHnswHandleRegister(so->queryCxt, NULL, OmenHnswFreeScanCb);
 	st = omen_scan_begin(so->state.index, &so->storage.api,
 						 so->state.meta.entryId, so->state.meta.entryLevel,
-						 so->query->x, omenhnsw_ef_search, &search);
+						 so->query->x, efSearch, &search);
 	handle->ptr = search;
 	OmenHnswCheckStatus(st, &so->storage, "starting a scan");
 	omen_scan_set_bound_sigmas(search, (float) omenhnsw_rerank_sigmas);

@@ -96,7 +96,22 @@ SELECT recall() >= 0.95 AS recall_ef100_rerank4;
 RESET omenhnsw.rerank_factor;
 SET omenhnsw.ef_search = 200;
 SELECT recall() >= 0.97 AS recall_ef200;
+CREATE TABLE recall_200 AS SELECT recall() AS r;
+SET omenhnsw.ef_search = 1;
+CREATE TABLE recall_1 AS SELECT recall() AS r;
+SELECT (SELECT r FROM recall_1) < (SELECT r FROM recall_200) AS narrow_search_finds_less;
+-- pgvector's hnsw.ef_search (a placeholder variable here) is honoured when it asks for more than
+-- omenhnsw.ef_search: applications written for pgvector get the search width they set
+SET hnsw.ef_search = 200;
+SELECT recall() = (SELECT r FROM recall_200) AS hnsw_ef_search_honoured;
+SET hnsw.ef_search = 'not a number';
+SELECT recall() = (SELECT r FROM recall_1) AS bad_value_ignored;
+SET hnsw.ef_search = 1;
+SET omenhnsw.ef_search = 200;
+SELECT recall() = (SELECT r FROM recall_200) AS larger_one_wins;
+RESET hnsw.ef_search;
 RESET omenhnsw.ef_search;
+DROP TABLE recall_1, recall_200;
 DROP INDEX items_v;
 CREATE INDEX items_v ON items USING omenhnsw (v vector_l2_ops) WITH (quantization = none);
 SELECT recall() >= 0.95 AS recall_none;
