@@ -51,6 +51,9 @@ typedef enum omen_status
 const char *omen_status_message(omen_status_t status);
 
 #define OMEN_INVALID_ID ((uint32_t) 0xFFFFFFFFu)
+/* Stands for a new node in an insert plan made before the node has its id (the shim must never
+ * hand out this id); omen_insert_plan_bind replaces it. */
+#define OMEN_PENDING_ID ((uint32_t) 0xFFFFFFFEu)
 #define OMEN_MAX_DIM 16000
 
 /* ---------------------------------------------------------------------------------------------
@@ -313,17 +316,11 @@ typedef struct omen_insert_plan
 } omen_insert_plan_t;
 
 /*
- * The record of a new node with no links yet (payload, level, code), omen_index_record_size(index,
- * level) bytes into out.  The shim stores it first, which gives the node its id, then plans.
- */
-omen_status_t omen_index_new_record(const omen_index_t *index, const float *vec, uint64_t payload,
-									uint32_t level, uint8_t *out);
-
-/*
- * Plan the insertion of `vec` as node new_id with level new_level (the shim has stored
- * omen_index_new_record's record there, or reserved its bytes).  entry may be OMEN_INVALID_ID for
- * an empty index.  The shim writes plan->record at new_id first, then each edit, then (if
- * new_entry) the entry point; each write leaves the graph consistent on its own.
+ * Plan the insertion of `vec` as node new_id with level new_level.  new_id may be OMEN_PENDING_ID
+ * when the shim learns the id only by storing the record: it then stores plan->record and calls
+ * omen_insert_plan_bind.  entry may be OMEN_INVALID_ID for an empty index.  The shim writes
+ * plan->record first, then each edit, then (if new_entry) the entry point; each write leaves the
+ * graph consistent on its own.
  *
  * Inserts may run concurrently: each edit carries the record it was computed from (base).  The
  * shim writes an edit only while the stored record still equals its base (omen_record_same), and
@@ -341,6 +338,13 @@ omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *
  */
 omen_status_t omen_repair_plan(const omen_index_t *index, const omen_storage_t *storage,
 							   uint32_t id, omen_insert_plan_t **out);
+
+/*
+ * Give a plan made with new_id = OMEN_PENDING_ID the node's real id, once the shim has stored
+ * plan->record and so learned it: every link to OMEN_PENDING_ID in the edits' images (and their
+ * link_id) becomes new_id.  The bases are left alone.
+ */
+void		omen_insert_plan_bind(const omen_index_t *index, omen_insert_plan_t *plan, uint32_t new_id);
 
 /*
  * Re-plan an insert's edit of node `id` whose record changed since it was read: link new_id into

@@ -309,16 +309,19 @@ omen_status_t omen_repair_plan(const omen_index_t* index, const omen_storage_t* 
     OMEN_CATCH
 }
 
-omen_status_t omen_index_new_record(const omen_index_t* index, const float* vec, uint64_t payload, uint32_t level,
-                                    uint8_t* out) {
-    try {
-        if (!index || !vec || !out) return OMEN_ERR_INVALID;
-        std::vector<uint8_t> rec;
-        if (!omendb::core::new_record(index->ix, vec, payload, level, rec)) return OMEN_ERR_INVALID;
-        std::memcpy(out, rec.data(), rec.size());
-        return OMEN_OK;
+void omen_insert_plan_bind(const omen_index_t* index, omen_insert_plan_t* plan, uint32_t new_id) {
+    if (!index || !plan) return;
+    const omendb::core::Layout& lay = index->ix.layout();
+    for (uint32_t e = 0; e < plan->n_edits; e++) {
+        omen_edit_t& ed = plan->edits[e];
+        if (ed.link_id == OMEN_PENDING_ID) ed.link_id = new_id;
+        const uint32_t level = omendb::core::rec_level(ed.record);
+        for (uint32_t lv = 0; lv <= level && lv <= lay.max_level; lv++) {
+            uint8_t* l = ed.record + lay.list_offset(lv);
+            for (uint32_t i = 0; i < lay.slots(lv); i++)
+                if (omendb::core::load_u32(l + 4 * i) == OMEN_PENDING_ID) omendb::core::store_u32(l + 4 * i, new_id);
+        }
     }
-    OMEN_CATCH
 }
 
 omen_status_t omen_link_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t id, uint32_t new_id,

@@ -336,11 +336,6 @@ bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t le
 
 }  // namespace
 
-bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, std::vector<uint8_t>& rec) {
-    QueryDist qd;
-    return new_record(ix, vec, payload, level, qd, rec);
-}
-
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
                           const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan) {
     const Layout& lay = ix.layout();

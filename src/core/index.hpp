@@ -121,9 +121,6 @@ struct Plan {
     uint32_t unreachable = 0;  // reconnect plans: live nodes the walk did not reach
 };
 
-// The record of a new node: payload, level, code, empty lists.  false: a non-finite value.
-bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, std::vector<uint8_t>& rec);
-
 // 0 = ok, otherwise an omen_status_t.
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
                           const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan);

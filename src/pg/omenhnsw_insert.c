@@ -9,8 +9,9 @@
  * ExclusiveLock when the entry point changes; VACUUM's repair pass takes
  * ExclusiveLock, its reconnect pass ShareLock (it writes links the way an
  * insert does); scans take none.  Under it an insert reads the metapage
- * (entry point), draws the new node's level, stores the node's record with
- * no links (which gives it its id), asks the core for a plan and writes it.
+ * (entry point), draws the new node's level, asks the core for a plan (the
+ * node's id still pending), stores the node's record, which gives it its id,
+ * binds the plan to that id and writes the neighbours' edits.
  * The plan's neighbour edits carry the record they were computed from; an
  * edit is written only if the record still equals it, else the core plans
  * it again from a fresh read (another insert linked into the same node).
@@ -19,11 +20,10 @@
  * order, and never across a core call that reads pages or an ereport.
  *
  * WAL.  Every change goes through GenericXLog, one record per step, each
- * leaving the index consistent on its own: (1) the new node's record with
- * no links (with the metapage's node count), (2) its lists, (3) the
- * neighbours' new images, grouped by page, at most MAX_GENERIC_XLOG_PAGES
- * pages per record, (4) the metapage's entry point if the new node becomes
- * it.  A crash between steps leaves a node that is not yet (fully) linked,
+ * leaving the index consistent on its own: (1) the new node's record (with
+ * the metapage's node count), (2) the neighbours' new images, grouped by
+ * page, at most MAX_GENERIC_XLOG_PAGES pages per record, (3) the metapage's
+ * entry point if the new node becomes it.  A crash between steps leaves a node that is not yet (fully) linked,
  * never a dangling link.  During a
  * build (building = true) pages are written without WAL; the build logs
  * the whole relation when it is done.
@@ -48,6 +48,10 @@
 #include "utils/rel.h"
 
 #include "pg/omenhnsw.h"
+
+/* Plans name a node whose id is not known yet OMEN_PENDING_ID: no real id may equal it. */
+StaticAssertDecl(OmenHnswMakeId(OMENHNSW_MAX_BLOCKS - 1, OMENHNSW_MAX_ITEMS_PER_PAGE) < OMEN_PENDING_ID,
+				 "node ids must stay below OMEN_PENDING_ID");
 
 /* A page being changed: through GenericXLog, or directly while building. */
 typedef struct PageWrite
@@ -534,13 +538,11 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	OmenHnswStorage storage;
 	omen_insert_plan_t *plan = NULL;
 	OmenHnswHandle *planHandle;
-	omen_edit_t own;
 	omen_status_t st;
 	LOCKMODE	mode = ShareLock;
 	uint32		level;
 	Size		len;
 	uint32		newId;
-	uint8	   *record;
 
 	LockPage(index, OMENHNSW_INSERT_LOCK, mode);
 	for (;;)
@@ -576,34 +578,26 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	len = omen_index_record_size(state.index, level);
 	OmenHnswCheckRecordSize(index, len);
 
-	/* (1) the new node, with no links yet: that gives it its id */
-	record = palloc(len);
-	OmenHnswCheckStatus(omen_index_new_record(state.index, x, OmenHnswTidToPayload(tid), level, record),
-						NULL, "encoding a vector");
-	newId = AddNewRecord(index, record, len, building, NULL, -1);
-
+	/*
+	 * Plan before the node has its id (OMEN_PENDING_ID stands for it): storing
+	 * the record is what picks its slot, so that concurrent inserts never
+	 * pick the same one.  No other insert can reach the node until its
+	 * neighbours link to it, so it is stored with its lists at once.
+	 */
 	OmenHnswStorageInit(&storage, index, state.index);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),
-						  newId, level, &plan);
+						  OMEN_PENDING_ID, level, &plan);
 	planHandle->ptr = plan;
 	OmenHnswCheckStatus(st, &storage, "planning an insert");
 	if (plan->record == NULL || plan->record_len != len)
 		elog(ERROR, "omenhnsw: insert plan has a %u-byte record, expected %zu",
 			 plan->record_len, len);
 
-	/*
-	 * (2) its own lists (no other insert can reach it yet, so unconditional),
-	 * (3) the neighbours' back-links, (4) the entry point
-	 */
-	own.id = newId;
-	own.len = (uint32) len;
-	own.record = plan->record;
-	own.base = NULL;
-	own.levels = 0;
-	own.link_id = OMEN_INVALID_ID;
-	OmenHnswWriteEdits(index, &own, 1, building, NULL);
+	/* (1) the new node with its lists, (2) the neighbours' back-links, (3) the entry point */
+	newId = AddNewRecord(index, plan->record, len, building, NULL, -1);
+	omen_insert_plan_bind(state.index, plan, newId);
 	OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, building);
 	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)
 		OmenHnswSetEntry(index, newId, level, building);

@@ -378,7 +378,8 @@ TEST(CApi, ResumedScanReturnsEverything) {
 
 // Two inserts planned against the same graph and written one after the other, as concurrent
 // backends do: the second one's edits of shared neighbours are stale (their base no longer
-// matches), and re-planned with omen_link_plan they keep the first one's links.
+// matches), and re-planned with omen_link_plan they keep the first one's links.  Plans made
+// before the node's id is known (OMEN_PENDING_ID) and bound to it equal plans made with it.
 TEST(CApi, ConcurrentInsertEdits) {
     const uint32_t dim = 16;
     Data base = make_data(400, dim, 10, 71);
@@ -390,27 +391,34 @@ TEST(CApi, ConcurrentInsertEdits) {
         auto links = [&](uint32_t id) { return record_links(s.store.recs.at(id), prefix); };
         auto has = [](const std::vector<uint32_t>& l, uint32_t x) { return std::find(l.begin(), l.end(), x) != l.end(); };
 
-        // Two new rows next to row 5, stored with no links first (which is what gives them ids).
+        // Two new rows next to row 5.
         std::vector<float> va(base.row(5), base.row(5) + dim), vb = va;
         va[0] += 0.01f;
         vb[1] += 0.01f;
         const uint32_t a = shim_id(base.n), b = shim_id(base.n + 1);
         omen_insert_plan_t* pa = nullptr;
         omen_insert_plan_t* pb = nullptr;
-        for (auto [id, v] : {std::pair<uint32_t, const float*>{a, va.data()}, {b, vb.data()}}) {
-            std::vector<uint8_t> rec(omen_index_record_size(s.ix, 0));
-            ASSERT_EQ(omen_index_new_record(s.ix, v, id, 0, rec.data()), OMEN_OK);
-            // the same record an insert into an empty index plans
-            omen_insert_plan_t* lone = nullptr;
-            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, OMEN_INVALID_ID, 0, v, id, id, 0, &lone), OMEN_OK);
-            ASSERT_EQ(lone->record_len, rec.size());
-            EXPECT_EQ(std::memcmp(lone->record, rec.data(), rec.size()), 0);
-            omen_insert_plan_free(lone);
-            s.store.recs[id] = rec;
-        }
         // Both planned before either writes.
         ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, va.data(), a, a, 0, &pa), OMEN_OK);
         ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, b, 0, &pb), OMEN_OK);
+        {
+            // Planned before the id is known, then bound to it: the same plan.
+            omen_insert_plan_t* pp = nullptr;
+            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, OMEN_PENDING_ID, 0, &pp),
+                      OMEN_OK);
+            omen_insert_plan_bind(s.ix, pp, b);
+            ASSERT_EQ(pp->n_edits, pb->n_edits);
+            ASSERT_EQ(pp->record_len, pb->record_len);
+            EXPECT_EQ(std::memcmp(pp->record, pb->record, pb->record_len), 0);
+            for (uint32_t e = 0; e < pb->n_edits; e++) {
+                EXPECT_EQ(pp->edits[e].id, pb->edits[e].id);
+                EXPECT_EQ(pp->edits[e].link_id, b);
+                EXPECT_EQ(pp->edits[e].levels, pb->edits[e].levels);
+                EXPECT_EQ(std::memcmp(pp->edits[e].record, pb->edits[e].record, pb->edits[e].len), 0);
+                EXPECT_EQ(std::memcmp(pp->edits[e].base, pb->edits[e].base, pb->edits[e].len), 0);
+            }
+            omen_insert_plan_free(pp);
+        }
         for (uint32_t e = 0; e < pa->n_edits; e++) {
             EXPECT_TRUE(omen_record_same(s.store.recs.at(pa->edits[e].id).data(), pa->edits[e].base, pa->edits[e].len));
             EXPECT_EQ(pa->edits[e].levels, 1u);
