@@ -103,8 +103,10 @@
 
 /*
  * Heavyweight lock on a pseudo block number (never a real page since blocks
- * stop at 2^24): serialises inserts with each other and with VACUUM's repair
- * pass.  Scans take no heavyweight lock.
+ * stop at 2^24).  Inserts and VACUUM's reconnect pass take it in ShareLock
+ * and run concurrently; what changes the entry point (the first insert, a
+ * node above the entry level) and VACUUM's repair pass take ExclusiveLock.
+ * Scans take no heavyweight lock.  See omenhnsw_insert.c.
  */
 #define OMENHNSW_INSERT_LOCK	((BlockNumber) 0xFFFFFFFE)
 
