@@ -34,8 +34,7 @@ struct Builder::Worker {
     EpochVisited vis;
     SearchScratch s;
     QueryDist qd;
-    std::vector<Cand> entries, found, selected, cands, keep;
-    std::vector<uint32_t> tmp;
+    std::vector<Cand> entries, found, cands, keep;
     std::vector<std::vector<Cand>> chosen;  // insert: the neighbours chosen at each level
     // The ticket this worker inserts, or the one it inserted last (read by the other workers to
     // learn which inserts overlap theirs), and the overlapping tickets of the current insert.
@@ -268,6 +267,23 @@ void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t 
     if (added) std::sort(w.cands.begin(), w.cands.end(), CandLess());
 }
 
+// Node base's list l (locked by the caller) becomes the heuristic's choice, at most cap, among
+// w.cands (distances to base) and the ids already in l.
+void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap) {
+    std::vector<Cand>& cs = w.cands;
+    const size_t given = cs.size();
+    for (uint32_t i = 0; i < l[0]; i++) {
+        const uint32_t x = l[1 + i];
+        bool dup = false;
+        for (size_t j = 0; j < given; j++) dup |= cs[j].id == x;
+        if (!dup) cs.push_back(Cand{pair(base, x), x});
+    }
+    std::sort(cs.begin(), cs.end(), CandLess());
+    select_heuristic(cs, cap, [this](uint32_t a, uint32_t b) { return pair(a, b); }, w.keep);
+    l[0] = static_cast<uint32_t>(w.keep.size());
+    for (size_t i = 0; i < w.keep.size(); i++) l[1 + i] = w.keep[i].id;
+}
+
 // Searches top-down, then links bottom-up: a node becomes reachable on a level (through its
 // back-links there) only once it is linked on every level below.  Linked top-down, a concurrent
 // insert could descend onto it and start its layer-0 search from an empty list, and kept one
@@ -312,25 +328,9 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
 
         // The new node's own list.  A concurrent peer that chose this node may have linked back
         // into it already: keep those links (pruned with the rest when there is no room).
-        uint32_t* ql = list(q, level);
         lock(q);
-        if (ql[0] != 0) {
-            std::vector<Cand>& cs = w.cands;
-            cs.assign(selected.begin(), selected.end());
-            for (uint32_t i = 0; i < ql[0]; i++) {
-                const uint32_t x = ql[1 + i];
-                bool dup = false;
-                for (const Cand& c : selected) dup |= c.id == x;
-                if (!dup) cs.push_back(Cand{pair(q, x), x});
-            }
-            std::sort(cs.begin(), cs.end(), CandLess());
-            select_heuristic(cs, cap, pf, w.keep);
-            ql[0] = static_cast<uint32_t>(w.keep.size());
-            for (size_t i = 0; i < w.keep.size(); i++) ql[1 + i] = w.keep[i].id;
-        } else {
-            ql[0] = static_cast<uint32_t>(selected.size());
-            for (size_t i = 0; i < selected.size(); i++) ql[1 + i] = selected[i].id;
-        }
+        w.cands.assign(selected.begin(), selected.end());
+        merge_list(w, q, list(q, level), cap);
         unlock(q);
 
         // Back-links, pruned with the heuristic when the list is full.
@@ -346,14 +346,8 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
                     nl[1 + cnt] = q;
                     nl[0] = cnt + 1;
                 } else {
-                    std::vector<Cand>& cs = w.cands;
-                    cs.clear();
-                    cs.push_back(Cand{s.d, q});
-                    for (uint32_t i = 0; i < cnt; i++) cs.push_back(Cand{pair(s.id, nl[1 + i]), nl[1 + i]});
-                    std::sort(cs.begin(), cs.end(), CandLess());
-                    select_heuristic(cs, cap, pf, w.keep);
-                    nl[0] = static_cast<uint32_t>(w.keep.size());
-                    for (size_t i = 0; i < w.keep.size(); i++) nl[1 + i] = w.keep[i].id;
+                    w.cands.assign(1, Cand{s.d, q});
+                    merge_list(w, s.id, nl, cap);
                 }
             }
             unlock(s.id);

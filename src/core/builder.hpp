@@ -104,6 +104,7 @@ private:
     // Insert order_[ticket]; `concurrent`: other workers insert at the same time.
     void insert(Worker& w, uint32_t ticket, bool concurrent);
     void add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket);
+    void merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap);
     void connect_unreachable(Worker& w);
     uint32_t* list(uint32_t i, uint32_t level) {
         return level == 0 ? reinterpret_cast<uint32_t*>(data_ + static_cast<size_t>(i) * stride_)

@@ -120,8 +120,7 @@ bool Scan::read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out) 
     return st_.read(st_.ctx, ids, n, out, stride) == 0;
 }
 
-Scan::Item Scan::make_item(const uint8_t* r, uint32_t id) const {
-    float d = qd_(r);
+Scan::Item Scan::make_item(const uint8_t* r, uint32_t id, float d) const {
     return Item{d, id, rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_deleted(r)};
 }
 
@@ -156,7 +155,7 @@ bool Scan::expand(const Item& it) {
     fresh_.clear();
     for (size_t i = 0; i < ids_.size(); i++) {
         const uint8_t* r = buf_.data() + i * p;
-        Item n = make_item(r, ids_[i]);
+        Item n = make_item(r, ids_[i], qd_(r));
         push(n);
         fresh_.push_back(n.d);
     }
@@ -170,7 +169,7 @@ bool Scan::start() {
     const uint32_t p = lay.prefix;
     buf_.resize(p);
     if (!read(&entry_, 1, p, buf_.data())) return false;
-    Item cur = make_item(buf_.data(), entry_);
+    Item cur = make_item(buf_.data(), entry_, qd_(buf_.data()));
     // Greedy descent through the upper levels.
     const uint32_t maxrec = lay.max_record_size();
     for (uint32_t level = entry_level_; level >= 1; level--) {
@@ -199,7 +198,7 @@ bool Scan::start() {
                 const uint8_t* r = buf_.data() + i * p;
                 float d = qd_(r);
                 if (d < cur.d || (d == cur.d && ids_[i] < cur.id)) {
-                    cur = Item{d, ids_[i], rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_deleted(r)};
+                    cur = make_item(r, ids_[i], d);
                     changed = true;
                 }
             }
@@ -316,35 +315,23 @@ bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32
 
 }  // namespace
 
-namespace {
-
-bool new_record(const Index& ix, const float* vec, uint64_t payload, uint32_t level, QueryDist& qd,
-                std::vector<uint8_t>& rec) {
-    const Layout& lay = ix.layout();
-    const Quantizer& qz = ix.qz;
-    if (level > lay.max_level) return false;
-    for (uint32_t i = 0; i < qz.dim; i++)
-        if (!std::isfinite(vec[i])) return false;
-    qd.init(qz, vec);
-    rec.assign(lay.record_size(level), 0);
-    std::memcpy(rec.data() + kOffPayload, &payload, 8);
-    rec[kOffLevel] = static_cast<uint8_t>(level);
-    std::memcpy(rec.data() + kOffCorr, qd.own_prefix() + kOffCorr, lay.prefix - kOffCorr);
-    for (uint32_t lv = 0; lv <= level; lv++) write_list(lay, rec.data(), lv, {});
-    return true;
-}
-
-}  // namespace
-
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
                           const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan) {
     const Layout& lay = ix.layout();
     const Quantizer& qz = ix.qz;
-    if (new_id == kInvalid) return OMEN_ERR_INVALID;
-    std::vector<uint8_t>& rec = plan.record;
-    QueryDist qd;
-    if (!new_record(ix, vec, payload, new_level, qd, rec)) return OMEN_ERR_INVALID;
+    if (new_level > lay.max_level || new_id == kInvalid) return OMEN_ERR_INVALID;
+    for (uint32_t i = 0; i < qz.dim; i++)
+        if (!std::isfinite(vec[i])) return OMEN_ERR_INVALID;
     if (entry_level > lay.max_level) entry_level = lay.max_level;
+
+    QueryDist qd;
+    qd.init(qz, vec);
+    std::vector<uint8_t>& rec = plan.record;
+    rec.assign(lay.record_size(new_level), 0);
+    std::memcpy(rec.data() + kOffPayload, &payload, 8);
+    rec[kOffLevel] = static_cast<uint8_t>(new_level);
+    std::memcpy(rec.data() + kOffCorr, qd.own_prefix() + kOffCorr, lay.prefix - kOffCorr);
+    for (uint32_t lv = 0; lv <= new_level; lv++) write_list(lay, rec.data(), lv, {});
     plan.has_record = true;
     if (entry == kInvalid) {
         plan.new_entry = true;

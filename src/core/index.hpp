@@ -78,7 +78,7 @@ private:
         float err;  // std of d's estimation error (0 exact, inf unknown); 0 unless sigmas_ > 0
         bool deleted;
     };
-    Item make_item(const uint8_t* prefix, uint32_t id) const;
+    Item make_item(const uint8_t* prefix, uint32_t id, float d) const;  // d: the estimate for prefix
     struct ItemGreater {
         bool operator()(const Item& a, const Item& b) const {
             return b.d < a.d || (b.d == a.d && b.id < a.id);

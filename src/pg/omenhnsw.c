@@ -122,9 +122,10 @@ OmenHnswInit(void)
  * OmenHnswEfSearch
  *		The ef_search a scan uses: omenhnsw.ef_search, or pgvector's
  *		hnsw.ef_search when an application written for pgvector sets that one
- *		higher (without pgvector loaded it is a placeholder variable, which
- *		would otherwise be accepted and silently ignored).  Values that are not
- *		an integer are ignored; larger ones are capped at 1000, as pgvector does.
+ *		higher.  Without pgvector loaded, PostgreSQL keeps hnsw.ef_search as a
+ *		custom variable that nothing reads, so the setting would be accepted and
+ *		silently ignored.  Values that are not an integer are ignored; larger
+ *		ones are capped at 1000, as pgvector does.
  */
 int
 OmenHnswEfSearch(void)

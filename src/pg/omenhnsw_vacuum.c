@@ -242,8 +242,8 @@ Repair(IndexVacuumInfo *info)
 
 /*
  * CollectLive
- *		Number of live nodes (share-locks one page at a time); with ids, also
- *		their ids (palloc'd, huge allowed).
+ *		Ids of the live nodes (palloc'd, huge allowed) and their number;
+ *		share-locks one page at a time.
  */
 static double
 CollectLive(IndexVacuumInfo *info, uint32 **ids)
@@ -254,8 +254,7 @@ CollectLive(IndexVacuumInfo *info, uint32 **ids)
 	double		live = 0;
 	Size		cap = 1024;
 
-	if (ids)
-		*ids = palloc(sizeof(uint32) * cap);
+	*ids = palloc(sizeof(uint32) * cap);
 
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -276,27 +275,18 @@ CollectLive(IndexVacuumInfo *info, uint32 **ids)
 			{
 				if (omen_record_is_deleted((uint8 *) PageGetItem(page, PageGetItemId(page, off))))
 					continue;
-				if (ids)
+				if ((Size) live >= cap)
 				{
-					if ((Size) live >= cap)
-					{
-						cap *= 2;
-						*ids = repalloc_huge(*ids, sizeof(uint32) * cap);
-					}
-					(*ids)[(Size) live] = OmenHnswMakeId(blkno, off);
+					cap *= 2;
+					*ids = repalloc_huge(*ids, sizeof(uint32) * cap);
 				}
+				(*ids)[(Size) live] = OmenHnswMakeId(blkno, off);
 				live++;
 			}
 		}
 		UnlockReleaseBuffer(buf);
 	}
 	return live;
-}
-
-static double
-CountLive(IndexVacuumInfo *info)
-{
-	return CollectLive(info, NULL);
 }
 
 /*
@@ -365,10 +355,9 @@ omenhnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 
 	removed = MarkDeleted(info, callback, callback_state);
 	stats->tuples_removed += removed;
+	/* amvacuumcleanup, which always follows, counts the live nodes anyway */
 	if (removed > 0)
 		stats->num_index_tuples = Repair(info);
-	else
-		stats->num_index_tuples = CountLive(info);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }

@@ -100,7 +100,7 @@ CREATE TABLE recall_200 AS SELECT recall() AS r;
 SET omenhnsw.ef_search = 1;
 CREATE TABLE recall_1 AS SELECT recall() AS r;
 SELECT (SELECT r FROM recall_1) < (SELECT r FROM recall_200) AS narrow_search_finds_less;
--- pgvector's hnsw.ef_search (a placeholder variable here) is honoured when it asks for more than
+-- pgvector's hnsw.ef_search (a custom variable nobody defines here) is honoured when it asks for more than
 -- omenhnsw.ef_search: applications written for pgvector get the search width they set
 SET hnsw.ef_search = 200;
 SELECT recall() = (SELECT r FROM recall_200) AS hnsw_ef_search_honoured;
