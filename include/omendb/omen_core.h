@@ -94,10 +94,13 @@ float		omen_dot(const float *a, const float *b, uint32_t n);
 float		omen_l1(const float *a, const float *b, uint32_t n);
 
 /*
- * Cosine distance 1 - a.b / (|a| |b|), computed in one pass, clamped to [0, 2].
- * Returns NaN when either vector has zero norm.
+ * The distance the SQL operator of `metric` (omen_metric_t) returns: <-> Euclidean, <#> negative
+ * inner product, <=> cosine distance (1 - cosine similarity clamped to [0, 2]; NaN when either
+ * vector has zero norm), <+> L1.  The one definition of each distance (src/core/distance.hpp): the
+ * SQL operators and index scans both return this value, so an index scan orders rows by exactly
+ * the value the SELECT list shows.
  */
-double		omen_cosine_distance(const float *a, const float *b, uint32_t n);
+double		omen_distance(uint32_t metric, const float *a, const float *b, uint32_t n);
 
 /* Number of differing bits between two codes of nbytes bytes. */
 uint64_t	omen_hamming(const uint8_t *a, const uint8_t *b, size_t nbytes);
@@ -132,7 +135,11 @@ typedef struct omen_params
 	uint64_t	seed;			/* seeds level assignment in the builder */
 } omen_params_t;
 
-/* Returns OMEN_OK or OMEN_ERR_INVALID (m out of 2..100, ef_construction < 2*m, bad dim/metric/quant). */
+#define OMEN_MIN_M 2
+#define OMEN_MAX_M 100
+#define OMEN_MAX_EF_CONSTRUCTION 1000
+/* Returns OMEN_OK or OMEN_ERR_INVALID (m out of OMEN_MIN_M..OMEN_MAX_M, ef_construction out of
+ * 2*m..OMEN_MAX_EF_CONSTRUCTION, bad dim/metric/quant). */
 omen_status_t omen_params_check(const omen_params_t *params);
 
 /* ---------------------------------------------------------------------------------------------
@@ -245,8 +252,14 @@ uint32_t	omen_index_max_level(const omen_index_t *index);
 /* Level for a new node, from a uniform random number u in [0, 1). */
 uint32_t	omen_index_random_level(const omen_index_t *index, double u);
 
-/* Exact distance in the metric's SQL units (see omen_metric_t). */
-float		omen_index_distance(const omen_index_t *index, const float *a, const float *b);
+/* omen_distance() with the index's metric. */
+double		omen_index_distance(const omen_index_t *index, const float *a, const float *b);
+/*
+ * 1 when scan candidates carry the exact SQL distance (omen_distance, bit for bit): quantization
+ * none with the L2, inner-product or L1 metric.  0 otherwise (estimates; and cosine indexes, whose
+ * records hold normalised vectors): the caller computes the exact value from the row.
+ */
+int			omen_index_exact_candidates(const omen_index_t *index);
 
 /* ---------------------------------------------------------------------------------------------
  * Search that can be resumed
@@ -255,8 +268,9 @@ typedef struct omen_candidate
 {
 	uint32_t	id;
 	uint64_t	payload;
-	float		distance;		/* exact with OMEN_QUANT_NONE, an estimate otherwise (SQL units) */
-	float		lower;			/* the estimate less omen_scan_set_bound_sigmas standard
+	double		distance;		/* SQL units: exact where omen_index_exact_candidates, else an
+								 * estimate; NaN in a walk (no query) */
+	double		lower;			/* the estimate less omen_scan_set_bound_sigmas standard
 								 * deviations of its error (SQL units); -INFINITY when no
 								 * bound was asked for or the estimator has no error model */
 } omen_candidate_t;
@@ -265,7 +279,9 @@ typedef struct omen_scan omen_scan_t;
 
 /*
  * Start a search for `query` from the entry point with beam width ef_search.  Nothing is read until
- * the first omen_scan_next.
+ * the first omen_scan_next.  query may be NULL: the scan then walks the graph and hands out every
+ * live node reachable from the entry on layer 0 once, breadth-first, with NaN distances (an
+ * ORDER BY whose argument is NULL).
  */
 omen_status_t omen_scan_begin(const omen_index_t *index, const omen_storage_t *storage,
 							  uint32_t entry, uint32_t entry_level, const float *query,
@@ -273,9 +289,13 @@ omen_status_t omen_scan_begin(const omen_index_t *index, const omen_storage_t *s
 
 /*
  * Next candidates, at most `max`, in non-decreasing distance within the batch; deleted nodes are
- * skipped (but still traversed).  Every node is returned at most once over the whole scan.  After
- * the ef_search best are used up the search widens and continues, so calling again eventually
- * returns every live node reachable from the entry point.  *n == 0 means the scan is exhausted.
+ * skipped (but still traversed).  Every node is returned at most once over the whole scan.  The
+ * first ef_search are HNSW's answer (the beam search's best, in order).  After them the search
+ * continues best-first and hands out a node only once no unexpanded node is closer than its
+ * estimate plus the largest drop in estimate seen so far between an expanded node and a neighbour
+ * (src/core/index.hpp, Scan), so across calls the distances are non-decreasing too, except where
+ * an expansion shows a larger drop than any before.  Calling again eventually returns every live
+ * node reachable from the entry point.  *n == 0 means the scan is exhausted.
  */
 omen_status_t omen_scan_next(omen_scan_t *scan, omen_candidate_t *out, uint32_t max, uint32_t *n);
 
@@ -289,6 +309,16 @@ omen_status_t omen_scan_next(omen_scan_t *scan, omen_candidate_t *out, uint32_t 
  * Call before the first omen_scan_next.
  */
 void		omen_scan_set_bound_sigmas(omen_scan_t *scan, float sigmas);
+
+/*
+ * The estimate (SQL units) below which no candidate handed out later is expected: the least of the
+ * next discovered node's estimate and the nearest unexpanded node's estimate less the drop margin
+ * (see omen_scan_next).  +INFINITY once the scan is exhausted; NaN is never returned.
+ */
+double		omen_scan_floor(const omen_scan_t *scan);
+
+/* Bytes the scan's state holds now (visited set, discovered nodes): grows as the scan widens. */
+size_t		omen_scan_memory(const omen_scan_t *scan);
 
 void		omen_scan_free(omen_scan_t *scan);
 

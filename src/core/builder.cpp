@@ -13,22 +13,6 @@
 
 namespace omendb::core {
 
-uint32_t random_level(double u, uint32_t m, uint32_t max_level) {
-    if (!(u >= 0.0) || u >= 1.0) u = 0.0;
-    double l = -std::log(1.0 - u) / std::log(static_cast<double>(m));
-    if (!(l < static_cast<double>(max_level))) return max_level;
-    return static_cast<uint32_t>(l);
-}
-
-bool params_valid(const omen_params_t& p) {
-    if (p.dim < 1 || p.dim > OMEN_MAX_DIM) return false;
-    if (p.metric > OMEN_METRIC_L1) return false;
-    if (p.quant > OMEN_QUANT_RABITQ) return false;
-    if (p.m < 2 || p.m > 100) return false;
-    if (p.ef_construction < 2 * p.m || p.ef_construction > 10000) return false;
-    return true;
-}
-
 // Per-thread state: visited tags, scratch and the query bound to the node being inserted.
 struct Builder::Worker {
     EpochVisited vis;

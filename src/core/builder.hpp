@@ -26,15 +26,11 @@
 #include <vector>
 
 #include "core/hnsw.hpp"
+#include "core/params.hpp"
 #include "core/quantizer.hpp"
 #include "omendb/omen_core.h"
 
 namespace omendb::core {
-
-// Level for a uniform u in [0, 1): floor(-ln(1 - u) / ln(m)), capped at max_level.
-uint32_t random_level(double u, uint32_t m, uint32_t max_level);
-
-bool params_valid(const omen_params_t& p);
 
 struct MemGraph;
 

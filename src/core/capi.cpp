@@ -240,10 +240,12 @@ uint32_t omen_index_random_level(const omen_index_t* index, double u) {
     return omendb::core::random_level(u, index->ix.params.m, index->ix.layout().max_level);
 }
 
-float omen_index_distance(const omen_index_t* index, const float* a, const float* b) {
-    if (!index || !a || !b) return 0.0f;
+double omen_index_distance(const omen_index_t* index, const float* a, const float* b) {
+    if (!index || !a || !b) return 0.0;
     return index->ix.sql_distance(a, b);
 }
+
+int omen_index_exact_candidates(const omen_index_t* index) { return index && index->ix.exact_candidates() ? 1 : 0; }
 
 // ---- scan ----
 
@@ -253,7 +255,7 @@ omen_status_t omen_scan_begin(const omen_index_t* index, const omen_storage_t* s
     try {
         if (!out) return OMEN_ERR_INVALID;
         *out = nullptr;
-        if (!index || !storage || !storage->read || !query) return OMEN_ERR_INVALID;
+        if (!index || !storage || !storage->read) return OMEN_ERR_INVALID;
         *out = new omen_scan(index->ix, storage, entry, entry_level, query, ef_search);
         return OMEN_OK;
     }
@@ -274,6 +276,10 @@ omen_status_t omen_scan_next(omen_scan_t* scan, omen_candidate_t* out, uint32_t 
 void omen_scan_set_bound_sigmas(omen_scan_t* scan, float sigmas) {
     if (scan) scan->s.set_bound_sigmas(sigmas);
 }
+
+double omen_scan_floor(const omen_scan_t* scan) { return scan ? scan->s.floor() : 0.0; }
+
+size_t omen_scan_memory(const omen_scan_t* scan) { return scan ? sizeof(*scan) + scan->s.memory() : 0; }
 
 void omen_scan_free(omen_scan_t* scan) { delete scan; }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/distance.hpp"
 #include "core/kernels.hpp"
 #include "omendb/omen_core.h"
 
@@ -46,16 +47,8 @@ float omen_dot(const float* a, const float* b, uint32_t n) { return kernels().do
 
 float omen_l1(const float* a, const float* b, uint32_t n) { return kernels().l1(a, b, n); }
 
-double omen_cosine_distance(const float* a, const float* b, uint32_t n) {
-    float p[3];
-    kernels().cosine_parts(a, b, n, p);
-    double denom = std::sqrt(double(p[1]) * double(p[2]));
-    if (denom == 0.0) return std::numeric_limits<double>::quiet_NaN();
-    double sim = double(p[0]) / denom;
-    // Rounding can push |sim| a little past 1 for (anti)parallel vectors.
-    if (sim > 1.0) sim = 1.0;
-    if (sim < -1.0) sim = -1.0;
-    return 1.0 - sim;
+double omen_distance(uint32_t metric, const float* a, const float* b, uint32_t n) {
+    return omendb::core::sql_distance(kernels(), metric, a, b, n);
 }
 
 uint64_t omen_hamming(const uint8_t* a, const uint8_t* b, size_t nbytes) {

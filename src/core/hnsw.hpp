@@ -96,6 +96,7 @@ public:
         return false;
     }
     size_t size() const { return size_; }
+    size_t bytes() const { return slots_.capacity() * sizeof(uint32_t); }
 
 private:
     static size_t hash(uint32_t x) {

@@ -23,8 +23,13 @@ struct Index {
     Quantizer qz;
     explicit Index(const omen_params_t& p) : params(p), qz(p.dim, p.metric, p.quant, p.m, p.seed) {}
     const Layout& layout() const { return qz.layout; }
-    // Exact distance in SQL units between two raw vectors.
-    float sql_distance(const float* a, const float* b) const;
+    // The SQL operator's distance between two raw vectors (distance.hpp).
+    double sql_distance(const float* a, const float* b) const;
+    // Candidates carry the SQL distance itself (see omen_index_exact_candidates).
+    bool exact_candidates() const { return params.quant == OMEN_QUANT_NONE && params.metric != OMEN_METRIC_COSINE; }
+    // An internal distance as a candidate's SQL-unit distance: exact where exact_candidates(),
+    // else the estimate converted.
+    double candidate_distance(float d) const;
 };
 
 // Graph access over omen_storage_t (the G concept of hnsw.hpp), with a cache of record prefixes
@@ -59,6 +64,22 @@ private:
     std::vector<uint8_t> full_;
 };
 
+// The resumable search behind omen_scan_t (see omen_core.h for the contract).
+//
+// Phase 1 is HNSW's search: the greedy descent of hnsw.hpp through the upper levels, then a
+// best-first beam search of width ef on layer 0; its ef best are handed out first, in estimate
+// order.  It is written here rather than taken from hnsw.hpp's search_layer because it must keep
+// every node it discovers (not only the ef best) for the continuation.
+//
+// The continuation hands out the other discovered nodes best-first and expands unexpanded ones as
+// needed.  A graph search can discover a node closer than one already handed out (through an
+// expanded node's neighbour), so a discovered node is handed out only once it is "settled": no
+// unexpanded node is closer than its estimate plus the settle margin, the largest drop in estimate
+// seen so far in this scan from an expanded node to a neighbour it discovered.  What comes out is
+// then in non-decreasing estimate order, unless an expansion shows a drop larger than any before.
+//
+// Without a query (walk), every live node reachable from the entry on layer 0 is handed out once,
+// breadth-first, with a NaN distance.
 class Scan {
 public:
     Scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level, const float* query,
@@ -67,6 +88,10 @@ public:
     bool next(omen_candidate_t* out, uint32_t max, uint32_t* n);
     // Candidates' `lower` = estimate - sigmas * (error std); 0 (the default) leaves it -inf.
     void set_bound_sigmas(float sigmas) { sigmas_ = sigmas > 0 && std::isfinite(sigmas) ? sigmas : 0.0f; }
+    // Bytes held by the search state (visited set, discovered and unexpanded nodes).
+    size_t memory() const;
+    // SQL-unit estimate below which no later candidate is expected (see omen_scan_floor).
+    double floor() const;
 
     bool corrupt = false;  // a record with an impossible level was read
 
@@ -86,13 +111,18 @@ private:
     };
     bool start();
     bool expand(const Item& it);
+    bool walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n);
     bool read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out);
     void push(const Item& it);
+    Item pop(std::vector<Item>& heap);
+    bool settled() const;  // pending_.front() may be handed out (continuation)
 
     const Index& ix_;
     omen_storage_t st_;
     uint32_t entry_, entry_level_, ef_;
+    bool walk_;  // no query
     float sigmas_ = 0.0f;
+    float margin_ = 0.0f;  // the settle margin (internal units)
     QueryDist qd_;
     bool started_ = false;
     uint32_t phase1_left_ = 0;
@@ -101,7 +131,8 @@ private:
     std::vector<Item> frontier_;  // min-heap: discovered, not yet expanded
     std::vector<float> top_;      // scratch for the first beam search (max-heap)
     std::vector<uint8_t> full_, buf_;
-    std::vector<uint32_t> ids_;
+    std::vector<uint32_t> ids_, queue_;
+    size_t queue_pos_ = 0;
     std::vector<float> fresh_;
 };
 

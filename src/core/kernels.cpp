@@ -39,6 +39,8 @@ bool cpu_supports(Isa isa) {
 #endif
 }
 
+const KernelTable& default_kernels() { return *best_supported(); }
+
 const KernelTable& kernels() {
     if (!g_active) g_active = best_supported();
     return *g_active;

@@ -40,6 +40,9 @@ const KernelTable* avx512_emulated_kernels();
 
 bool cpu_supports(Isa isa);
 
+// The best table this build and this CPU run: what kernels() uses unless a set is forced.
+const KernelTable& default_kernels();
+
 // The table in use (the best supported unless forced).  Never null.
 const KernelTable& kernels();
 

@@ -106,6 +106,19 @@ struct Layout {
     }
 };
 
+// The one way to read a neighbour list: call f(id) for each used slot of rec's list at `level`, in
+// slot order, up to the first empty slot.  The caller checks that rec_level(rec) >= level.
+template <class F>
+inline void for_each_link(const Layout& lay, const uint8_t* rec, uint32_t level, F&& f) {
+    const uint8_t* l = rec + lay.list_offset(level);
+    const uint32_t slots = lay.slots(level);
+    for (uint32_t i = 0; i < slots; i++) {
+        const uint32_t v = load_u32(l + 4 * i);
+        if (v == kInvalid) break;
+        f(v);
+    }
+}
+
 }  // namespace omendb::core
 
 #ifdef POSTGRES_H

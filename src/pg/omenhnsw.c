@@ -49,6 +49,32 @@ PG_FUNCTION_INFO_V1(omenhnswhandler);
 int			omenhnsw_ef_search = OMENHNSW_DEFAULT_EF_SEARCH;
 int			omenhnsw_rerank_factor = OMENHNSW_DEFAULT_RERANK_FACTOR;
 double		omenhnsw_rerank_sigmas = OMENHNSW_DEFAULT_RERANK_SIGMAS;
+static int	omenhnsw_iterative_scan = OMENHNSW_DEFAULT_ITERATIVE_SCAN;
+static int	omenhnsw_max_scan_tuples = 0;
+static double omenhnsw_scan_mem_multiplier = 0;
+
+/*
+ * pgvector's scan settings under their own names (hnsw.*), so that an
+ * application written for pgvector is obeyed, and a bad value is an error
+ * rather than a placeholder nobody reads.  Their defaults are OmenDB's, so
+ * SHOW tells what a scan does; a value other than the default overrides the
+ * omenhnsw.* setting (ef_search: the larger of the two wins).  When pgvector's
+ * own library is loaded in the same backend (both in
+ * shared_preload_libraries), it owns these names: they are then read as text,
+ * and overrides when they differ from pgvector's defaults.
+ */
+static bool hnsw_gucs_ours = false;
+static int	hnsw_ef_search = OMENHNSW_DEFAULT_EF_SEARCH;
+static int	hnsw_iterative_scan = OMENHNSW_DEFAULT_ITERATIVE_SCAN;
+static int	hnsw_max_scan_tuples = 0;
+static double hnsw_scan_mem_multiplier = 0;
+
+static const struct config_enum_entry omenhnsw_iterative_scan_options[] = {
+	{"off", OMENHNSW_ITERATIVE_OFF, false},
+	{"relaxed_order", OMENHNSW_ITERATIVE_RELAXED, false},
+	{"strict_order", OMENHNSW_ITERATIVE_STRICT, false},
+	{NULL, 0, false}
+};
 
 static relopt_kind omenhnsw_relopt_kind;
 
@@ -115,24 +141,125 @@ OmenHnswInit(void)
 							 OMENHNSW_DEFAULT_RERANK_SIGMAS, 0.0, 100.0,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
+	DefineCustomEnumVariable("omenhnsw.iterative_scan",
+							 "How an omenhnsw scan continues once its first ef_search candidates are used up.",
+							 "strict_order: continue, rows in exact distance order; relaxed_order: continue, "
+							 "rows nearly in order; off: return at most ef_search rows.",
+							 &omenhnsw_iterative_scan, OMENHNSW_DEFAULT_ITERATIVE_SCAN,
+							 omenhnsw_iterative_scan_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("omenhnsw.max_scan_tuples",
+							"Most index entries a continued omenhnsw scan visits; 0 means no limit.",
+							"A scan that reaches it ends, possibly with fewer rows than its LIMIT.",
+							&omenhnsw_max_scan_tuples, 0, 0, INT_MAX,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("omenhnsw.scan_mem_multiplier",
+							 "Most memory a continued omenhnsw scan holds, as a multiple of work_mem; 0 means no limit.",
+							 "A scan that reaches it ends, possibly with fewer rows than its LIMIT.",
+							 &omenhnsw_scan_mem_multiplier, 0, 0, 1000,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("omenhnsw");
+
+	/* pgvector's names, unless pgvector's library defined them already */
+	{
+		int			flags = GetConfigOptionFlags("hnsw.ef_search", true);
+
+		hnsw_gucs_ours = GetConfigOption("hnsw.ef_search", true, false) == NULL ||
+			(flags & GUC_CUSTOM_PLACEHOLDER) != 0;
+	}
+	if (hnsw_gucs_ours)
+	{
+		DefineCustomIntVariable("hnsw.ef_search",
+								"pgvector's name for omenhnsw.ef_search (when not 40, the larger of the two is used).",
+								NULL, &hnsw_ef_search, OMENHNSW_DEFAULT_EF_SEARCH, 1, 1000,
+								PGC_USERSET, 0, NULL, NULL, NULL);
+		DefineCustomEnumVariable("hnsw.iterative_scan",
+								 "pgvector's name for omenhnsw.iterative_scan (overrides it when not strict_order).",
+								 NULL, &hnsw_iterative_scan, OMENHNSW_DEFAULT_ITERATIVE_SCAN,
+								 omenhnsw_iterative_scan_options,
+								 PGC_USERSET, 0, NULL, NULL, NULL);
+		DefineCustomIntVariable("hnsw.max_scan_tuples",
+								"pgvector's name for omenhnsw.max_scan_tuples (overrides it when not 0).",
+								NULL, &hnsw_max_scan_tuples, 0, 0, INT_MAX,
+								PGC_USERSET, 0, NULL, NULL, NULL);
+		DefineCustomRealVariable("hnsw.scan_mem_multiplier",
+								 "pgvector's name for omenhnsw.scan_mem_multiplier (overrides it when not 0).",
+								 NULL, &hnsw_scan_mem_multiplier, 0, 0, 1000,
+								 PGC_USERSET, 0, NULL, NULL, NULL);
+	}
+}
+
+/* An integer setting of pgvector's library, read as text; fallback if unset or not a number. */
+static double
+ForeignSetting(const char *name, double fallback)
+{
+	const char *text = GetConfigOption(name, true, false);
+	char	   *end;
+	double		v;
+
+	if (text == NULL || *text == '\0')
+		return fallback;
+	errno = 0;
+	v = strtod(text, &end);
+	return (errno == 0 && end != text && *end == '\0') ? v : fallback;
+}
+
+/*
+ * OmenHnswGetScanSettings
+ *		The settings a scan starting now runs with (see hnsw_gucs_ours).
+ */
+void
+OmenHnswGetScanSettings(OmenHnswScanSettings *settings)
+{
+	settings->efSearch = OmenHnswEfSearch();
+	settings->iterative = omenhnsw_iterative_scan;
+	settings->maxScanTuples = omenhnsw_max_scan_tuples;
+	settings->memMultiplier = omenhnsw_scan_mem_multiplier;
+	if (hnsw_gucs_ours)
+	{
+		if (hnsw_iterative_scan != OMENHNSW_DEFAULT_ITERATIVE_SCAN)
+			settings->iterative = hnsw_iterative_scan;
+		if (hnsw_max_scan_tuples != 0)
+			settings->maxScanTuples = hnsw_max_scan_tuples;
+		if (hnsw_scan_mem_multiplier != 0)
+			settings->memMultiplier = hnsw_scan_mem_multiplier;
+	}
+	else
+	{
+		/* pgvector's defaults: off, 20000, 1 */
+		const char *mode = GetConfigOption("hnsw.iterative_scan", true, false);
+		double		tuples = ForeignSetting("hnsw.max_scan_tuples", 20000);
+		double		mult = ForeignSetting("hnsw.scan_mem_multiplier", 1);
+
+		if (mode != NULL && strcmp(mode, "relaxed_order") == 0)
+			settings->iterative = OMENHNSW_ITERATIVE_RELAXED;
+		else if (mode != NULL && strcmp(mode, "strict_order") == 0)
+			settings->iterative = OMENHNSW_ITERATIVE_STRICT;
+		if (tuples != 20000 && tuples >= 1)
+			settings->maxScanTuples = (int) Min(tuples, (double) INT_MAX);
+		if (mult != 1 && mult > 0)
+			settings->memMultiplier = mult;
+	}
 }
 
 /*
  * OmenHnswEfSearch
- *		The ef_search a scan uses: omenhnsw.ef_search, or pgvector's
- *		hnsw.ef_search when an application written for pgvector sets that one
- *		higher.  Without pgvector loaded, PostgreSQL keeps hnsw.ef_search as a
- *		custom variable that nothing reads, so the setting would be accepted and
- *		silently ignored.  Values that are not an integer are ignored; larger
+ *		The ef_search a scan uses: omenhnsw.ef_search, or the larger of it and
+ *		pgvector's hnsw.ef_search when that is set to other than its default
+ *		(both default to 40).  When pgvector's library owns hnsw.ef_search
+ *		it is read as text: values that are not an integer are ignored, larger
  *		ones are capped at 1000, as pgvector does.
  */
 int
 OmenHnswEfSearch(void)
 {
-	const char *alias = GetConfigOption("hnsw.ef_search", true, false);
+	const char *alias;
 	int			ef = omenhnsw_ef_search;
 
+	if (hnsw_gucs_ours)
+		return hnsw_ef_search == OMENHNSW_DEFAULT_EF_SEARCH ? ef : Max(ef, hnsw_ef_search);
+	alias = GetConfigOption("hnsw.ef_search", true, false);
 	if (alias != NULL && *alias != '\0')
 	{
 		char	   *end;

@@ -176,11 +176,11 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
  * ------------------------------------------------------------------------
  */
 #define OMENHNSW_DEFAULT_M				16
-#define OMENHNSW_MIN_M					2
-#define OMENHNSW_MAX_M					100
+#define OMENHNSW_MIN_M					OMEN_MIN_M
+#define OMENHNSW_MAX_M					OMEN_MAX_M
 #define OMENHNSW_DEFAULT_EF_CONSTRUCTION 64
 #define OMENHNSW_MIN_EF_CONSTRUCTION	4
-#define OMENHNSW_MAX_EF_CONSTRUCTION	1000
+#define OMENHNSW_MAX_EF_CONSTRUCTION	OMEN_MAX_EF_CONSTRUCTION
 /*
  * quantization = 'auto' (the default) resolves, once the dimension is known, to
  * 'rabitq' (2-bit codes, re-ranked from the heap: 0.97 recall@10 at the default
@@ -230,6 +230,30 @@ extern int	omenhnsw_ef_search;
 extern int	OmenHnswEfSearch(void);
 extern int	omenhnsw_rerank_factor;
 extern double omenhnsw_rerank_sigmas;
+
+/*
+ * How a scan continues past its first ef_search candidates (omenhnsw.iterative_scan,
+ * pgvector's hnsw.iterative_scan; see omenhnsw.c, OmenHnswGetScanSettings).
+ */
+typedef enum OmenHnswIterativeScan
+{
+	OMENHNSW_ITERATIVE_OFF = 0,			/* only the first ef_search rows */
+	OMENHNSW_ITERATIVE_RELAXED = 1,		/* continue; a late row may be closer */
+	OMENHNSW_ITERATIVE_STRICT = 2		/* continue; rows in exact order */
+} OmenHnswIterativeScan;
+
+#define OMENHNSW_DEFAULT_ITERATIVE_SCAN	OMENHNSW_ITERATIVE_STRICT
+
+/* The settings one scan runs with, resolved from both GUC families. */
+typedef struct OmenHnswScanSettings
+{
+	int			efSearch;
+	int			iterative;		/* OmenHnswIterativeScan */
+	int			maxScanTuples;	/* candidates a scan may visit; 0: no cap */
+	double		memMultiplier;	/* scan memory cap, x work_mem; 0: no cap */
+} OmenHnswScanSettings;
+
+extern void OmenHnswGetScanSettings(OmenHnswScanSettings *settings);
 
 /* ------------------------------------------------------------------------
  * Storage callback context: lets the core read records, catching errors

@@ -3,32 +3,47 @@
  * omenhnsw_scan.c
  *	  Ordered scans of an omenhnsw index (ORDER BY vector <op> constant).
  *
- * The core runs a resumable best-first search.  The shim pulls candidates
- * in batches and returns rows with xs_recheckorderby = false, i.e. already
- * in exact distance order, so the executor never re-sorts:
+ * The core runs a resumable best-first search (omen_scan_next).  The shim
+ * pulls candidates in batches and returns rows with xs_recheckorderby =
+ * false: the ORDER BY value it reports for a row is omen_distance() of the
+ * row's value, the very function the SQL operator calls, so the executor
+ * never re-sorts and the SELECT list shows the same value bit for bit.
  *
- *	- quantization 'none': candidate distances are exact; a batch is
- *	  ef_search candidates.
- *	- quantized ('binary', 'rabitq'): candidate distances are estimates.  A
- *	  batch is ef_search * omenhnsw.rerank_factor candidates; for each one
- *	  the shim fetches the heap row with the scan's snapshot (invisible rows
- *	  are dropped), computes the indexed value (the expression's value for
- *	  an expression index) and its exact distance.  On heap tables with an
- *	  MVCC snapshot the fetch is done here (heap_hot_search_buffer on a page
- *	  pinned through the index's buffer hints, see OmenHnswReadHinted), other
- *	  table AMs go through table_index_fetch_tuple.
+ *	- exact candidates (quantization 'none' with L2, inner product or L1;
+ *	  omen_index_exact_candidates): the core's distances are that value; a
+ *	  batch is ef_search candidates.
+ *	- otherwise (quantized codes; and cosine, whose records hold normalised
+ *	  vectors): candidate distances are estimates.  A batch is ef_search *
+ *	  omenhnsw.rerank_factor candidates; for each one the shim fetches the
+ *	  heap row with the scan's snapshot (invisible rows are dropped),
+ *	  computes the indexed value (the expression's value for an expression
+ *	  index) and its exact distance.  On heap tables with an MVCC snapshot
+ *	  the fetch is done here (heap_hot_search_buffer on a page pinned through
+ *	  the index's buffer hints, see OmenHnswReadHinted), other table AMs go
+ *	  through table_index_fetch_tuple.
  *
- * Re-ranked rows go into a pool (a min-heap on exact distance, ties by TID)
- * that outlives batches.  A row leaves the pool only when its exact distance
- * is at most the largest estimate of the latest batch: the candidates the
- * core has not handed out yet are estimated farther than that, so a closer
- * row can still arrive only through an estimation error.  Within a batch,
- * rows may leave before the whole batch is re-ranked (see "Lazy re-rank").  Otherwise the next
- * batch is pulled first, continuing the same search.  So a LIMIT larger than
- * ef_search, or a WHERE clause that rejects most rows, keeps getting rows in
- * (nearly) exact order until the graph is exhausted; without the pool, a
- * filtered query would emit every matching row of the first batch before a
- * closer one found in the second.
+ * Re-ranked rows go into a pool (a min-heap on exact distance, NaN last, ties
+ * by TID) that outlives batches.  A row leaves the pool only when no row not
+ * yet in the pool can be closer, as far as the scan can tell (EmitThreshold):
+ * the candidates of the batch still to re-rank are bounded by their lower
+ * bounds or estimates, and the candidates the core has not handed out yet by
+ * the core's floor (omen_scan_floor: the estimate below which it expects
+ * nothing more) less the largest overestimate seen in this scan.  Otherwise the next batch is pulled first,
+ * continuing the same search.  So a LIMIT larger than ef_search, or a WHERE
+ * clause that rejects most rows, keeps getting rows in order until the graph
+ * is exhausted.
+ *
+ * Neither bound is a proof: a graph search can find a closer row late.
+ * omenhnsw.iterative_scan (pgvector's hnsw.iterative_scan) says what then:
+ * strict_order (the default) skips such a row, so rows always come out in
+ * non-decreasing ORDER BY value; relaxed_order returns it where it was found;
+ * off returns at most ef_search rows from the first batch, as pgvector does.
+ * omenhnsw.max_scan_tuples and omenhnsw.scan_mem_multiplier (pgvector's
+ * hnsw.* names too) end a scan early; by default nothing does.
+ *
+ * ORDER BY v <-> NULL: a sequential scan returns every row (all distances
+ * NULL); the scan does the same for the indexed rows, walking the graph
+ * (omen_scan_begin with no query) and reporting NULL ORDER BY values.
  *
  * Deleted nodes are skipped by the core.  A TID is returned only if its node
  * was live when read; since VACUUM marks nodes deleted before the heap
@@ -74,18 +89,32 @@ typedef struct OmenHnswScanOpaqueData
 	MemoryContext queryCxt;		/* reset by every rescan: core handles */
 	MemoryContext batchCxt;		/* reset for every batch */
 	bool		first;			/* next gettuple starts the search */
-	bool		exhausted;		/* the core has no more candidates */
+	bool		exhausted;		/* the core has no more candidates (or a cap ended the scan) */
+	bool		walk;			/* every row in graph order: the query is NULL, or a
+								 * zero vector under cosine (every distance NaN) */
+	bool		walkNaN;		/* walk: ORDER BY values NaN (else NULL) */
+	bool		exact;			/* candidates carry exact distances */
+	OmenHnswScanSettings settings;
+	int64		visitedTuples;	/* candidates pulled from the core */
+	int64		returned;		/* rows returned */
+	int64		skipped;		/* strict_order: late rows skipped */
+	bool		haveLast;
+	float8		lastDistance;	/* the last row's ORDER BY value */
+	int			walkPos;		/* walk: next of cands[0 .. npending) */
 	OmenHnswState state;
 	OmenHnswStorage storage;
 	omen_scan_t *search;
 	Vector	   *query;
 	uint32		batchSize;
 	omen_candidate_t *cands;	/* batchSize, in queryCxt */
+	float8	   *minEstimate;	/* bounded order: minEstimate[i] = least estimate
+								 * of cands[i ..], in queryCxt */
 	OmenHnswResult *pool;		/* re-ranked rows not yet returned: a min-heap,
 								 * in queryCxt */
 	int			npool;
 	int			poolSize;		/* allocated entries */
-	float8		bound;			/* largest estimate handed out by the core */
+	float8		floor;			/* no later candidate's estimate is expected below
+								 * this (omen_scan_floor) */
 
 	/*
 	 * Lazy re-rank (quantized indexes): the batch's candidates not re-ranked
@@ -95,6 +124,7 @@ typedef struct OmenHnswScanOpaqueData
 	int			pendingPos;
 	int			reranked;		/* candidates re-ranked in this scan */
 	float8		maxOver;		/* largest estimate - exact seen in this scan */
+	float8		maxSpread;		/* largest estimate - lower bound seen in this scan */
 	bool		lazy;			/* rows are stored out of line: re-rank lazily */
 	bool		bounded;		/* the batch has lower bounds: re-rank in their order */
 
@@ -169,14 +199,24 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->pool = NULL;
 	so->npool = 0;
 	so->poolSize = 0;
-	so->bound = -get_float8_infinity();
+	so->floor = -get_float8_infinity();
 	so->npending = 0;
 	so->pendingPos = 0;
 	so->reranked = 0;
 	so->maxOver = 0;
+	so->maxSpread = 0;
 	so->lazy = false;
 	so->bounded = false;
 	so->exhausted = false;
+	so->walk = false;
+	so->walkNaN = false;
+	so->exact = false;
+	so->visitedTuples = 0;
+	so->returned = 0;
+	so->skipped = 0;
+	so->haveLast = false;
+	so->lastDistance = 0;
+	so->walkPos = 0;
 	so->first = true;
 }
 
@@ -197,6 +237,7 @@ StartSearch(IndexScanDesc scan)
 	OmenHnswHandle *handle;
 	omen_status_t st;
 	int			efSearch;
+	const float *qx = NULL;
 
 	if (scan->numberOfOrderBys != 1)
 		ereport(ERROR,
@@ -206,8 +247,8 @@ StartSearch(IndexScanDesc scan)
 	pgstat_count_index_scan(index);
 
 	key = &scan->orderByData[0];
-	if (key->sk_flags & SK_ISNULL)
-		return false;			/* ORDER BY v <-> NULL: no rows */
+	OmenHnswGetScanSettings(&so->settings);
+	so->walk = (key->sk_flags & SK_ISNULL) != 0;
 
 	oldcxt = MemoryContextSwitchTo(so->queryCxt);
 
@@ -218,29 +259,43 @@ StartSearch(IndexScanDesc scan)
 		return false;			/* empty index */
 	}
 
-	query = OmenHnswDatumToVector(key->sk_argument);
-	if (query->dim != (int) so->state.meta.dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("query vector has %d dimensions, but index \"%s\" holds vectors of %u dimensions",
-						query->dim, RelationGetRelationName(index),
-						so->state.meta.dim)));
-	/* keep our own copy: the argument may be freed before the scan ends */
-	so->query = (Vector *) palloc(VARSIZE(query));
-	memcpy(so->query, query, VARSIZE(query));
+	if (!so->walk)
+	{
+		query = OmenHnswDatumToVector(key->sk_argument);
+		if (query->dim != (int) so->state.meta.dim)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("query vector has %d dimensions, but index \"%s\" holds vectors of %u dimensions",
+							query->dim, RelationGetRelationName(index),
+							so->state.meta.dim)));
+		/* keep our own copy: the argument may be freed before the scan ends */
+		so->query = (Vector *) palloc(VARSIZE(query));
+		memcpy(so->query, query, VARSIZE(query));
+		qx = so->query->x;
+		if (so->state.meta.metric == OMEN_METRIC_COSINE &&
+			omen_dot(qx, qx, (uint32) query->dim) == 0.0f)
+		{
+			/* cosine to a zero vector is NaN for every row: no order to find */
+			so->walk = true;
+			so->walkNaN = true;
+			qx = NULL;
+		}
+	}
 
-	efSearch = OmenHnswEfSearch();
+	efSearch = so->settings.efSearch;
+	so->exact = so->walk || omen_index_exact_candidates(so->state.index);
 	so->batchSize = efSearch;
-	if (so->state.meta.quant != OMEN_QUANT_NONE)
+	if (!so->exact)
 		so->batchSize *= omenhnsw_rerank_factor;
 	so->cands = palloc(sizeof(omen_candidate_t) * so->batchSize);
+	so->minEstimate = palloc(sizeof(float8) * so->batchSize);
 
 	OmenHnswStorageInit(&so->storage, index, so->state.index);
 	OmenHnswStorageEnablePins(&so->storage, so->queryCxt);
 	handle = OmenHnswHandleRegister(so->queryCxt, NULL, OmenHnswFreeScanCb);
 	st = omen_scan_begin(so->state.index, &so->storage.api,
 						 so->state.meta.entryId, so->state.meta.entryLevel,
-						 so->query->x, efSearch, &search);
+						 qx, efSearch, &search);
 	handle->ptr = search;
 	OmenHnswCheckStatus(st, &so->storage, "starting a scan");
 	omen_scan_set_bound_sigmas(search, (float) omenhnsw_rerank_sigmas);
@@ -442,8 +497,8 @@ PoolPop(OmenHnswScanOpaque so, OmenHnswResult *out)
  * this scan, after a warm-up of OMENHNSW_LAZY_WARMUP candidates that gives
  * the margin some evidence.
  *
- * Either way, once the batch is re-ranked, the rule for the next batch
- * (exact <= bound) applies.
+ * Either way, once the batch is re-ranked, the rule for later batches
+ * (exact <= floor - largest overestimate) applies.
  */
 #define OMENHNSW_LAZY_WARMUP	10
 #define OMENHNSW_LAZY_CHUNK		4
@@ -476,11 +531,43 @@ CompareLowerBounds(const void *a, const void *b)
 }
 
 /*
+ * ScanCapReached
+ *		Whether omenhnsw.max_scan_tuples or omenhnsw.scan_mem_multiplier ends
+ *		the scan before the next batch.  The first batch is always pulled.
+ */
+static bool
+ScanCapReached(OmenHnswScanOpaque so)
+{
+	if (so->visitedTuples == 0)
+		return false;
+	if (so->settings.maxScanTuples > 0 &&
+		so->visitedTuples >= so->settings.maxScanTuples)
+	{
+		elog(DEBUG1, "omenhnsw scan ended at max_scan_tuples after " INT64_FORMAT " candidates",
+			 so->visitedTuples);
+		return true;
+	}
+	if (so->settings.memMultiplier > 0)
+	{
+		double		used = (double) omen_scan_memory(so->search) +
+			(double) so->poolSize * sizeof(OmenHnswResult);
+		double		cap = so->settings.memMultiplier * work_mem * 1024.0;
+
+		if (used > cap)
+		{
+			elog(DEBUG1, "omenhnsw scan ended at scan_mem_multiplier: %.0f bytes", used);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * NextBatch
- *		Pull the next batch of candidates from the core and raise the bound to
- *		its largest estimate.  Exact indexes put the batch straight into the
- *		pool; quantized ones leave it pending for RerankSome.  Sets exhausted
- *		when the core has no more.
+ *		Pull the next batch of candidates from the core and note the core's
+ *		floor.  Exact candidates go straight into the pool;
+ *		others are left pending for RerankSome (a walk's for gettuple).  Sets
+ *		exhausted when the core has no more, or a setting ends the scan.
  */
 static void
 NextBatch(IndexScanDesc scan)
@@ -489,12 +576,18 @@ NextBatch(IndexScanDesc scan)
 	uint32		n = 0;
 	uint32		i;
 	omen_status_t st;
-	bool		exact = so->state.meta.quant == OMEN_QUANT_NONE;
 
 	MemoryContextReset(so->batchCxt);
 	so->npending = 0;
 	so->pendingPos = 0;
+	so->walkPos = 0;
 
+	if ((so->settings.iterative == OMENHNSW_ITERATIVE_OFF && so->visitedTuples > 0) ||
+		ScanCapReached(so))
+	{
+		so->exhausted = true;
+		return;
+	}
 	st = omen_scan_next(so->search, so->cands, so->batchSize, &n);
 	OmenHnswCheckStatus(st, &so->storage, "scanning");
 	if (n == 0)
@@ -502,34 +595,52 @@ NextBatch(IndexScanDesc scan)
 		so->exhausted = true;
 		return;
 	}
-
-	for (i = 0; i < n; i++)
+	so->visitedTuples += n;
+	so->floor = omen_scan_floor(so->search);
+	if (so->walk)
 	{
-		float8		estimate = so->cands[i].distance;
+		so->npending = (int) n;
+		return;
+	}
 
-		/* a NaN estimate (zero vector, cosine) says nothing: release all */
-		if (isnan(estimate))
-			so->bound = get_float8_infinity();
-		else if (estimate > so->bound)
-			so->bound = estimate;
-
-		if (exact)
+	if (so->exact)
+	{
+		for (i = 0; i < n; i++)
 		{
 			OmenHnswResult r;
 
 			OmenHnswPayloadToTid(so->cands[i].payload, &r.tid);
-			r.distance = estimate;
+			r.distance = so->cands[i].distance;
 			PoolPush(so, &r);
 		}
 	}
-	if (!exact)
+	else
 	{
 		so->bounded = false;
-		for (i = 0; i < n && !so->bounded; i++)
-			so->bounded = !(isinf(so->cands[i].lower) && so->cands[i].lower < 0);
+		for (i = 0; i < n; i++)
+		{
+			omen_candidate_t *c = &so->cands[i];
+
+			if (isinf(c->lower) && c->lower < 0)
+				continue;
+			so->bounded = true;
+			if (c->distance - c->lower > so->maxSpread)
+				so->maxSpread = c->distance - c->lower;
+		}
 		qsort(so->cands, n, sizeof(omen_candidate_t),
 			  so->bounded ? CompareLowerBounds : CompareCandidates);
 		so->npending = (int) n;
+		if (so->bounded)
+		{
+			float8		least = get_float8_infinity();
+
+			for (i = n; i > 0; i--)
+			{
+				if (so->cands[i - 1].distance < least)	/* NaN never is */
+					least = so->cands[i - 1].distance;
+				so->minEstimate[i - 1] = least;
+			}
+		}
 	}
 }
 
@@ -563,25 +674,44 @@ RerankSome(IndexScanDesc scan)
 	MemoryContextSwitchTo(oldcxt);
 }
 
-/* Rows of the pool at most this far away may leave (see "Lazy re-rank"). */
+/*
+ * EmitThreshold
+ *		Rows of the pool at most this far away may leave: no row outside the
+ *		pool is expected closer (see the file header and "Lazy re-rank").
+ */
 static float8
 EmitThreshold(OmenHnswScanOpaque so)
 {
+	float8		later;
 	float8		next;
 
+	/*
+	 * Candidates the core hands out later: estimates >= floor, and exact
+	 * distances at most the largest error seen (or allowed for by the lower
+	 * bounds) below that.
+	 */
+	later = so->exhausted ? get_float8_infinity() :
+		so->floor - Max(so->maxOver, so->maxSpread);
 	if (so->pendingPos >= so->npending)
-		return so->bound;
+		return later;
 	if (so->bounded)
 	{
+		/*
+		 * The next lower bound, unless a waiting estimate less the largest
+		 * overestimate seen is lower: the error model's tails are not a proof
+		 */
 		next = so->cands[so->pendingPos].lower;
-		return isnan(next) ? get_float8_infinity() : Min(next, so->bound);
+		if (isnan(next))
+			return later;
+		next = Min(next, so->minEstimate[so->pendingPos] - so->maxOver);
+		return Min(next, later);
 	}
 	if (so->reranked < OMENHNSW_LAZY_WARMUP || !so->lazy)
 		return -get_float8_infinity();
 	next = so->cands[so->pendingPos].distance;
 	if (isnan(next))
-		return get_float8_infinity();
-	return Min(next - OMENHNSW_LAZY_SAFETY * so->maxOver, so->bound);
+		return later;
+	return Min(next - OMENHNSW_LAZY_SAFETY * so->maxOver, later);
 }
 
 /*
@@ -603,9 +733,32 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 			so->exhausted = true;
 	}
 
+	if (so->walk)
+	{
+		/* every live row once, in graph order; the executor checks visibility */
+		while (so->walkPos >= so->npending)
+		{
+			if (so->exhausted)
+				return false;
+			CHECK_FOR_INTERRUPTS();
+			NextBatch(scan);
+		}
+		OmenHnswPayloadToTid(so->cands[so->walkPos++].payload, &scan->xs_heaptid);
+		scan->xs_recheck = false;
+		scan->xs_recheckorderby = false;
+		scan->xs_orderbyvals[0] = so->walkNaN ? Float8GetDatum(get_float8_nan()) : (Datum) 0;
+		scan->xs_orderbynulls[0] = !so->walkNaN;
+		so->returned++;
+		return true;
+	}
+
 	for (;;)
 	{
 		bool		drained = so->pendingPos >= so->npending;
+
+		if (so->settings.iterative == OMENHNSW_ITERATIVE_OFF &&
+			so->returned >= so->settings.efSearch)
+			return false;
 
 		/* NaN distances sort last and leave only once the search is done */
 		if (so->npool > 0 &&
@@ -615,14 +768,21 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 			OmenHnswResult r;
 
 			PoolPop(so, &r);
+			if (so->settings.iterative == OMENHNSW_ITERATIVE_STRICT && so->haveLast &&
+				CompareDistances(r.distance, so->lastDistance) < 0)
+			{
+				/* found after a farther row was returned: out of order */
+				so->skipped++;
+				continue;
+			}
+			so->haveLast = true;
+			so->lastDistance = r.distance;
+			so->returned++;
 			scan->xs_heaptid = r.tid;
 			scan->xs_recheck = false;
 			scan->xs_recheckorderby = false;
-			if (scan->numberOfOrderBys > 0)
-			{
-				scan->xs_orderbyvals[0] = Float8GetDatum(r.distance);
-				scan->xs_orderbynulls[0] = false;
-			}
+			scan->xs_orderbyvals[0] = Float8GetDatum(r.distance);
+			scan->xs_orderbynulls[0] = false;
 			return true;
 		}
 		CHECK_FOR_INTERRUPTS();
@@ -646,6 +806,9 @@ omenhnswendscan(IndexScanDesc scan)
 {
 	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
 
+	if (so->skipped > 0)
+		elog(DEBUG1, "omenhnsw scan skipped " INT64_FORMAT " rows found after farther rows (strict_order)",
+			 so->skipped);
 	OmenHnswStorageReleasePins(&so->storage);
 	if (so->fetch)
 		table_index_fetch_end(so->fetch);

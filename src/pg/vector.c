@@ -589,7 +589,7 @@ l2_distance(PG_FUNCTION_ARGS)
 
 	VectorCheckSameDims(a, b);
 
-	PG_RETURN_FLOAT8(sqrt((double) omen_l2sq(a->x, b->x, a->dim)));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_L2, a->x, b->x, a->dim));
 }
 
 /*
@@ -637,7 +637,7 @@ vector_negative_inner_product(PG_FUNCTION_ARGS)
 
 	VectorCheckSameDims(a, b);
 
-	PG_RETURN_FLOAT8(-(double) omen_dot(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_IP, a->x, b->x, a->dim));
 }
 
 /*
@@ -653,7 +653,7 @@ cosine_distance(PG_FUNCTION_ARGS)
 
 	VectorCheckSameDims(a, b);
 
-	PG_RETURN_FLOAT8(omen_cosine_distance(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_COSINE, a->x, b->x, a->dim));
 }
 
 /*
@@ -669,7 +669,7 @@ l1_distance(PG_FUNCTION_ARGS)
 
 	VectorCheckSameDims(a, b);
 
-	PG_RETURN_FLOAT8((double) omen_l1(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_L1, a->x, b->x, a->dim));
 }
 
 /* ----------------------------------------------------------------

@@ -55,7 +55,7 @@ SELECT id, round((v <-> '[0.2,0.4,0.3]')::numeric, 5) AS dist FROM pts ORDER BY 
 -- NULL vectors are not indexed; the whole index returns every non-NULL row
 SELECT count(*) AS rows_from_index FROM (SELECT id FROM pts ORDER BY v <-> '[0,0,0]') s;
 SELECT count(*) FILTER (WHERE v IS NULL) AS nulls_returned FROM (SELECT v FROM pts ORDER BY v <-> '[0,0,0]') s;
--- a NULL query returns no rows from the index (as with pgvector)
+-- a NULL query: every distance is NULL, and the index returns rows as a sequential scan does
 EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <-> (SELECT NULL::vector) LIMIT 5;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> (SELECT NULL::vector) LIMIT 5) s;
 -- a query of the wrong dimension is an error

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -74,8 +75,32 @@ TEST(Kernels, ScalarIsAlwaysAvailable) {
     EXPECT_STREQ(omen_simd_level(), "scalar");  // asking changed nothing
 }
 
-TEST(Kernels, ReportsWhatThisCpuRuns) {
-    for (const KernelTable* t : available_tables()) std::printf("[ info ] kernel set available: %s\n", t->name);
+// The CPU's flags as the kernel reports them, independently of __builtin_cpu_supports.
+static bool cpuinfo_has(const char* flag) {
+    std::FILE* f = std::fopen("/proc/cpuinfo", "r");
+    if (!f) return false;
+    char line[8192];
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) {
+        if (std::strncmp(line, "flags", 5) != 0) continue;
+        for (char* tok = std::strtok(line + 5, " \t\n:"); tok; tok = std::strtok(nullptr, " \t\n:"))
+            if (std::strcmp(tok, flag) == 0) found = true;
+        break;
+    }
+    std::fclose(f);
+    return found;
+}
+
+TEST(Kernels, DetectionAgreesWithProcCpuinfo) {
+    if (!std::fopen("/proc/cpuinfo", "r")) GTEST_SKIP() << "no /proc/cpuinfo";
+    const bool avx2 = cpuinfo_has("avx2") && cpuinfo_has("fma") && cpuinfo_has("popcnt");
+    const bool avx512 = avx2 && cpuinfo_has("avx512f") && cpuinfo_has("avx512bw") && cpuinfo_has("avx512dq") &&
+                        cpuinfo_has("avx512vl") && cpuinfo_has("avx512_vpopcntdq");
+    EXPECT_EQ(cpu_supports(Isa::kAvx2), avx2);
+    EXPECT_EQ(cpu_supports(Isa::kAvx512), avx512);
+    EXPECT_EQ(usable_kernels(Isa::kAvx2) != nullptr, avx2);
+    EXPECT_EQ(usable_kernels(Isa::kAvx512) != nullptr, avx512);
+    std::printf("[ info ] this CPU runs: %s\n", default_kernels().name);
 }
 
 TEST(Kernels, FloatKernelsMatchReferenceUnaligned) {
@@ -140,18 +165,19 @@ TEST(Kernels, HammingAndMaskedSumMatchBitByBit) {
 TEST(Kernels, CapiCosineDistance) {
     ASSERT_EQ(omen_set_simd_level("scalar"), 0);
     const float a[3] = {1, 0, 0}, b[3] = {0, 1, 0}, z[3] = {0, 0, 0}, c[3] = {-2, 0, 0};
-    EXPECT_NEAR(omen_cosine_distance(a, a, 3), 0.0, 1e-7);
-    EXPECT_NEAR(omen_cosine_distance(a, b, 3), 1.0, 1e-7);
-    EXPECT_NEAR(omen_cosine_distance(a, c, 3), 2.0, 1e-7);
-    EXPECT_TRUE(std::isnan(omen_cosine_distance(a, z, 3)));
+    EXPECT_NEAR(omen_distance(OMEN_METRIC_COSINE, a, a, 3), 0.0, 1e-7);
+    EXPECT_NEAR(omen_distance(OMEN_METRIC_COSINE, a, b, 3), 1.0, 1e-7);
+    EXPECT_NEAR(omen_distance(OMEN_METRIC_COSINE, a, c, 3), 2.0, 1e-7);
+    EXPECT_TRUE(std::isnan(omen_distance(OMEN_METRIC_COSINE, a, z, 3)));
     omen_init();
 }
 
 TEST(Kernels, BestSetIsChosenByDefault) {
-    // After a forced set, omen_set_simd_level can return to the best one.
-    const char* best = cpu_supports(Isa::kAvx512) && avx512_kernels() ? "avx512"
-                       : cpu_supports(Isa::kAvx2) && avx2_kernels()   ? "avx2"
-                                                                      : "scalar";
+    // The default is the widest set the CPU runs, whatever was forced since.
+    const char* best = usable_kernels(Isa::kAvx512) ? "avx512" : usable_kernels(Isa::kAvx2) ? "avx2" : "scalar";
+    ASSERT_EQ(omen_set_simd_level("scalar"), 0);
+    EXPECT_STREQ(default_kernels().name, best);
+    EXPECT_STREQ(kernels().name, "scalar");  // forced
     ASSERT_EQ(omen_set_simd_level(best), 0);
-    EXPECT_STREQ(omen_simd_level(), best);
+    EXPECT_EQ(&kernels(), &default_kernels());
 }
