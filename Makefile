@@ -34,6 +34,7 @@ override with_llvm = no
 # code runs on any x86-64 and dispatches at run time.  No -march=native.
 ISA_kernels_avx2   = -mavx2 -mfma -mpopcnt
 ISA_kernels_avx512 = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vpopcntdq -mfma -mavx2 -mpopcnt
+ISA_half_f16c      = -mf16c -mavx
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -45,6 +46,7 @@ $(PG_SRCS:.c=.o): $(wildcard src/pg/*.h include/omendb/*.h)
 
 src/core/kernels_avx2.o: override CXXFLAGS += $(ISA_kernels_avx2)
 src/core/kernels_avx512.o: override CXXFLAGS += $(ISA_kernels_avx512)
+src/core/half_f16c.o: override CXXFLAGS += $(ISA_half_f16c)
 
 sql/omendb--$(EXTVERSION).sql: $(SQL_PARTS) omendb.control
 	cat $(SQL_PARTS) > $@
