@@ -7,8 +7,8 @@
 # under AddressSanitizer+UBSan, and the parallel build under ThreadSanitizer), starts a throwaway
 # PostgreSQL cluster as the postgres user, runs pg_regress twice (best kernel set, then the scalar
 # kernels forced with omendb.simd=scalar), the TAP tests and the client compatibility tests
-# (psycopg; node-postgres with pgvector-node, installed by npm into build/node), and stops the
-# cluster, also on failure.  Exits non-zero if any suite failed; the last line reads
+# (psycopg; node-postgres with pgvector-node, installed by npm into build/node), the restore of a
+# pgvector database dump with one line changed, and stops the cluster, also on failure.  Exits non-zero if any suite failed; the last line reads
 # "N passed, N failed" (suites).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +66,9 @@ if ls test/client/*.py >/dev/null 2>&1; then
 fi
 if ls test/client/*.cjs >/dev/null 2>&1; then
 	suite client-node bash scripts/run-node-test.sh
+fi
+if ls test/data/pgvector-*-dump.sql >/dev/null 2>&1; then
+	suite pgvector-restore bash scripts/run-restore-test.sh
 fi
 
 pgc_stop
