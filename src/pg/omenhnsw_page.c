@@ -719,7 +719,8 @@ OmenHnswDatumToVector(Datum value)
 		VarBit	   *bits = (VarBit *) v;
 		int			len = VARBITLEN(bits);
 
-		if (len >= 0 && payload == 4 + (Size) VARBITBYTES(bits) &&
+		/* VARBITBYTES is what the varlena holds after the length field */
+		if (len >= 0 &&
 			(Size) VARBITBYTES(bits) == (Size) (len + BITS_PER_BYTE - 1) / BITS_PER_BYTE)
 		{
 			bits8	   *p = VARBITS(bits);

@@ -39,6 +39,12 @@ WHERE (SELECT bits <~> B'101' FROM pgv_items p WHERE p.id = t.id) = 0;
 SELECT bits <~> B'101' AS d, count(*) FROM (SELECT bits FROM pgv_items ORDER BY bits <~> B'101' LIMIT 60) t
 GROUP BY 1 ORDER BY 1;
 EXPLAIN (COSTS OFF) SELECT id FROM pgv_items ORDER BY binary_quantize(embedding)::bit(3) <~> B'110' LIMIT 3;
+-- rows inserted after the build go through the same conversion (halfvec, bit) into the graphs
+INSERT INTO pgv_items VALUES (1001, '[100,100,100]', '[100,100,100]', B'111'),
+	(1002, '[-50,-50,-50]', '[-50,-50,-50]', B'000');
+SELECT id FROM pgv_items ORDER BY half <-> '[99,99,99]' LIMIT 1;
+SELECT id FROM pgv_items ORDER BY (embedding::halfvec(3)) <=> '[-1,-1,-1]' LIMIT 1;
+SELECT id FROM pgv_items ORDER BY embedding <-> '[-49,-50,-50]' LIMIT 1;
 RESET enable_seqscan;
 
 -- USING ivfflat: refused, with a hint, before its options or operator classes are looked at.
