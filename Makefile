@@ -11,11 +11,15 @@ OBJS       = $(PG_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 
 # The install script of the current version is assembled from per-area fragments, type first.
 # Released versions are frozen files (sql/omendb--X.sql and sql/omendb--A--B.sql, never edited
-# again).  0.1.0 was the type alone, 0.2.0 added the omenhnsw access method, 0.3.0 (current) adds
-# sql/compat.sql, so its upgrade script is generated from that fragment until it is released.
-SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql sql/compat.sql
-DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.2.0--0.3.0.sql
-DATA       = sql/omendb--0.1.0.sql sql/omendb--0.2.0.sql sql/omendb--0.1.0--0.2.0.sql
+# again).  0.1.0 was the type alone, 0.2.0 added the omenhnsw access method, 0.3.0 sql/compat.sql
+# (bit-string distances, ||); 0.4.0 (current) adds halfvec, sparsevec and pgvector's access method
+# names (sql/halfvec.sql, sql/sparsevec.sql, sql/hnsw.sql), so its upgrade script is generated from
+# those fragments until it is released.  To release: copy the two generated files into DATA.
+SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql sql/compat.sql sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql
+NEW_PARTS  = sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql
+DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.3.0--0.4.0.sql
+DATA       = sql/omendb--0.1.0.sql sql/omendb--0.2.0.sql sql/omendb--0.1.0--0.2.0.sql \
+             sql/omendb--0.3.0.sql sql/omendb--0.2.0--0.3.0.sql
 
 # pg_regress: tests are test/sql/*.sql, expected output is expected/*.out (test/expected is a
 # symlink to it, since PostgreSQL 15's pg_regress has no --expecteddir).
@@ -34,6 +38,7 @@ override with_llvm = no
 # code runs on any x86-64 and dispatches at run time.  No -march=native.
 ISA_kernels_avx2   = -mavx2 -mfma -mpopcnt
 ISA_kernels_avx512 = -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vpopcntdq -mfma -mavx2 -mpopcnt
+ISA_half_f16c      = -mf16c -mavx
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -45,13 +50,14 @@ $(PG_SRCS:.c=.o): $(wildcard src/pg/*.h include/omendb/*.h)
 
 src/core/kernels_avx2.o: override CXXFLAGS += $(ISA_kernels_avx2)
 src/core/kernels_avx512.o: override CXXFLAGS += $(ISA_kernels_avx512)
+src/core/half_f16c.o: override CXXFLAGS += $(ISA_half_f16c)
 
 sql/omendb--$(EXTVERSION).sql: $(SQL_PARTS) omendb.control
 	cat $(SQL_PARTS) > $@
 
-sql/omendb--0.2.0--0.3.0.sql: sql/compat.sql
-	{ printf '%s\n' '\echo Use "ALTER EXTENSION omendb UPDATE TO '"'"'0.3.0'"'"'" to load this file. \quit'; \
-	  grep -v '^\\echo' $<; } > $@
+sql/omendb--0.3.0--0.4.0.sql: $(NEW_PARTS)
+	{ printf '%s\n' '\echo Use "ALTER EXTENSION omendb UPDATE TO '"'"'0.4.0'"'"'" to load this file. \quit'; \
+	  for f in $(NEW_PARTS); do grep -v '^\\echo' $$f; done; } > $@
 
 # ---------------------------------------------------------------------------------------------
 # Core-only targets (no PostgreSQL): GoogleTest unit tests and Google Benchmark programs.

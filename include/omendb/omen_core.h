@@ -105,6 +105,15 @@ double		omen_distance(uint32_t metric, const float *a, const float *b, uint32_t 
 /* Number of differing bits between two codes of nbytes bytes. */
 uint64_t	omen_hamming(const uint8_t *a, const uint8_t *b, size_t nbytes);
 
+/*
+ * IEEE 754 half precision (binary16, the halfvec element) to float and back, n values.
+ * float -> half rounds to nearest, ties to even; magnitudes from 65520 up become infinity (the
+ * caller rejects them), NaN stays NaN.  half -> float is exact.  F16C when the CPU has it and the
+ * kernel set is not "scalar"; both paths give identical bits.
+ */
+void		omen_f16_to_f32(const uint16_t *in, float *out, size_t n);
+void		omen_f32_to_f16(const float *in, uint16_t *out, size_t n);
+
 /* ---------------------------------------------------------------------------------------------
  * Index parameters
  * ------------------------------------------------------------------------------------------- */

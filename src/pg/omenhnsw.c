@@ -355,12 +355,15 @@ OmenHnswMetricFromProc(Oid procoid)
 		return -1;
 	if (strcmp(name, "l2_distance") == 0)
 		metric = OMEN_METRIC_L2;
-	else if (strcmp(name, "vector_negative_inner_product") == 0)
+	else if (strcmp(name, "vector_negative_inner_product") == 0 ||
+			 strcmp(name, "halfvec_negative_inner_product") == 0)
 		metric = OMEN_METRIC_IP;
 	else if (strcmp(name, "cosine_distance") == 0)
 		metric = OMEN_METRIC_COSINE;
 	else if (strcmp(name, "l1_distance") == 0)
 		metric = OMEN_METRIC_L1;
+	else if (strcmp(name, "hamming_distance") == 0)
+		metric = OMEN_METRIC_L2;	/* on 0/1 elements: sqrt of Hamming */
 	pfree(name);
 	return metric;
 }
@@ -387,7 +390,7 @@ OmenHnswGetMetric(Relation index)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("distance function %s is not supported by omenhnsw",
 						format_procedure(procoid)),
-				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops.")));
+				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops (halfvec_* for halfvec, bit_hamming_ops for bit).")));
 	return (omen_metric_t) metric;
 }
 

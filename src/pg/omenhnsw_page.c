@@ -27,6 +27,7 @@
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/varbit.h"
 
 #include "pg/omenhnsw.h"
 
@@ -681,11 +682,58 @@ OmenHnswPayloadToTid(uint64 payload, ItemPointer tid)
 				   (OffsetNumber) (payload & 0xFFFF));
 }
 
-/* Detoast a vector datum (result may be a palloc'd copy). */
+/*
+ * OmenHnswDatumToVector
+ *		The float4 vector an indexed value stands for: a vector as it is, a
+ *		halfvec converted to float4 (exactly), a bit string as 0/1 elements
+ *		(so that squared L2 distance is Hamming distance).
+ *
+ * The three varlena layouts are told apart by their size, which is
+ * unambiguous: after the 4-byte header a vector holds int16 dim, int16 0 and
+ * 4 * dim bytes, a halfvec the same fields and 2 * dim bytes, a bit string an
+ * int32 length and (length + 7) / 8 bytes.
+ *
+ * Result: the detoasted vector or a palloc'd one in CurrentMemoryContext.
+ */
 Vector *
 OmenHnswDatumToVector(Datum value)
 {
-	return DatumGetVector(value);
+	struct varlena *v = PG_DETOAST_DATUM(value);
+	Size		payload = VARSIZE(v) - VARHDRSZ;
+	Vector	   *vec = (Vector *) v;
+	Vector	   *result;
+
+	if (vec->unused == 0 && vec->dim >= 1)
+	{
+		if (payload == 4 + sizeof(float) * (Size) vec->dim)
+			return vec;
+		if (payload == 4 + sizeof(uint16) * (Size) vec->dim)
+		{
+			result = InitVector(vec->dim);
+			omen_f16_to_f32((const uint16 *) ((char *) v + offsetof(Vector, x)),
+							result->x, vec->dim);
+			return result;
+		}
+	}
+	{
+		VarBit	   *bits = (VarBit *) v;
+		int			len = VARBITLEN(bits);
+
+		/* VARBITBYTES is what the varlena holds after the length field */
+		if (len >= 0 &&
+			(Size) VARBITBYTES(bits) == (Size) (len + BITS_PER_BYTE - 1) / BITS_PER_BYTE)
+		{
+			bits8	   *p = VARBITS(bits);
+
+			VectorCheckDim(len);
+			result = InitVector(len);
+			for (int i = 0; i < len; i++)
+				result->x[i] = (p[i / BITS_PER_BYTE] >> (7 - i % BITS_PER_BYTE)) & 1;
+			return result;
+		}
+	}
+	elog(ERROR, "omenhnsw: indexed value is not a vector, halfvec or bit string");
+	return NULL;				/* keep compiler quiet */
 }
 
 /*

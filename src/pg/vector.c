@@ -130,21 +130,32 @@ VectorCheckSameDims(const Vector *a, const Vector *b)
 }
 
 /*
+ * OmenCheckElement
+ *		Raise an ERROR if a value is not allowed as an element of a vector of
+ *		type typname ("vector", "halfvec", "sparsevec").
+ */
+void
+OmenCheckElement(const char *typname, float value)
+{
+	if (isnan(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("NaN not allowed in %s", typname)));
+
+	if (isinf(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("infinite value not allowed in %s", typname)));
+}
+
+/*
  * VectorCheckElement
  *		Raise an ERROR if a value is not allowed as a vector element.
  */
 void
 VectorCheckElement(float value)
 {
-	if (isnan(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("NaN not allowed in vector")));
-
-	if (isinf(value))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("infinite value not allowed in vector")));
+	OmenCheckElement("vector", value);
 }
 
 /* ----------------------------------------------------------------
@@ -161,59 +172,64 @@ SkipSpaces(const char *p)
 }
 
 /*
- * Report a malformed vector literal.  detail_fmt has one %d, the 1-based
- * character position of pos in str; when pos is at the end of the string the
- * detail says that the input ended early instead.
+ * Report a malformed vector literal of type typname.  detail_fmt has one %d,
+ * the 1-based character position of pos in str; when pos is at the end of
+ * the string the detail says that the input ended early instead.
  */
 static void
 pg_attribute_noreturn()
-VectorSyntaxError(const char *str, const char *pos, const char *detail_fmt)
+VectorSyntaxError(const char *typname, const char *str, const char *pos,
+				  const char *detail_fmt)
 {
 	int			charpos = pg_mbstrlen_with_len(str, pos - str) + 1;
 
 	if (*pos == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type vector: \"%s\"", str),
+				 errmsg("invalid input syntax for type %s: \"%s\"", typname, str),
 				 errdetail("Unexpected end of input at character %d.", charpos),
-				 errhint("A vector is written as numbers separated by commas inside square brackets, for example \"[1,2.5,-3]\".")));
+				 errhint("A %s is written as numbers separated by commas inside square brackets, for example \"[1,2.5,-3]\".",
+						 typname)));
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type vector: \"%s\"", str),
+			 errmsg("invalid input syntax for type %s: \"%s\"", typname, str),
 			 errdetail(detail_fmt, charpos),
-			 errhint("A vector is written as numbers separated by commas inside square brackets, for example \"[1,2.5,-3]\".")));
+			 errhint("A %s is written as numbers separated by commas inside square brackets, for example \"[1,2.5,-3]\".",
+					 typname)));
 }
 
 /*
- * ParseVector
- *		Parse the text form "[x1,x2,...]" of a vector.
+ * OmenParseVectorText
+ *		Parse the text form "[x1,x2,...]" of a vector or halfvec.
  *
  * White space is allowed before and after the brackets and around every
  * number.  Numbers are anything strtof() accepts; NaN, infinity and values
- * that overflow float4 are rejected, values that underflow become zero or
- * denormal (as in pgvector).
+ * that overflow float4 (or, with half, values that round to infinity in half
+ * precision: 65520 and more in magnitude) are rejected, values that
+ * underflow become zero or denormal (as in pgvector).  Errors name typname
+ * ("vector" or "halfvec").
  *
- * Result: a palloc'd Vector satisfying the invariants of vector.h.
+ * Result: a palloc'd array of *dim float4 values, 1 <= *dim <= VECTOR_MAX_DIM
+ * (HALFVEC_MAX_DIM is the same), every one finite.
  */
-static Vector *
-ParseVector(const char *str)
+float *
+OmenParseVectorText(const char *str, const char *typname, bool half, int *dim_out)
 {
 	const char *p = str;
 	float	   *values;
 	int			capacity = 16;
 	int			dim = 0;
-	Vector	   *result;
 
 	p = SkipSpaces(p);
 	if (*p != '[')
-		VectorSyntaxError(str, p, gettext_noop("Expected \"[\" at character %d."));
+		VectorSyntaxError(typname, str, p, gettext_noop("Expected \"[\" at character %d."));
 	p = SkipSpaces(p + 1);
 
 	if (*p == ']')
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("vector must have at least 1 dimension")));
+				 errmsg("%s must have at least 1 dimension", typname)));
 
 	values = (float *) palloc(sizeof(float) * capacity);
 
@@ -224,7 +240,7 @@ ParseVector(const char *str)
 
 		p = SkipSpaces(p);
 		if (*p == '\0')
-			VectorSyntaxError(str, p, NULL);
+			VectorSyntaxError(typname, str, p, NULL);
 
 		if (omen_parse_float(p, p + strcspn(p, ",] \t\n\r\v\f"), (const char **) &end, &value))
 			errno = 0;
@@ -234,21 +250,23 @@ ParseVector(const char *str)
 			value = strtof(p, &end);
 		}
 		if (end == p)
-			VectorSyntaxError(str, p, gettext_noop("Expected a number at character %d."));
+			VectorSyntaxError(typname, str, p, gettext_noop("Expected a number at character %d."));
 
-		if (errno == ERANGE && isinf(value))
+		if ((errno == ERANGE && isinf(value)) ||
+			(half && !isinf(value) && fabsf(value) >= HALF_OVERFLOW_THRESHOLD))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value \"%s\" is out of range for type vector",
-							pnstrdup(p, end - p)),
+					 errmsg("\"%s\" is out of range for type %s",
+							pnstrdup(p, end - p), typname),
+					 half ? errdetail("Halfvec elements are half-precision floating-point numbers, at most 65504 in magnitude.") :
 					 errdetail("Vector elements are single-precision floating-point numbers.")));
-		VectorCheckElement(value);
+		OmenCheckElement(typname, value);
 
 		if (dim == VECTOR_MAX_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("vector cannot have more than %d dimensions",
-							VECTOR_MAX_DIM)));
+					 errmsg("%s cannot have more than %d dimensions",
+							typname, VECTOR_MAX_DIM)));
 		if (dim == capacity)
 		{
 			capacity = Min(capacity * 2, VECTOR_MAX_DIM);
@@ -264,14 +282,30 @@ ParseVector(const char *str)
 		}
 		if (*p == ']')
 			break;
-		VectorSyntaxError(str, p, gettext_noop("Expected \",\" or \"]\" at character %d."));
+		VectorSyntaxError(typname, str, p, gettext_noop("Expected \",\" or \"]\" at character %d."));
 	}
 
 	p = SkipSpaces(p + 1);
 	if (*p != '\0')
-		VectorSyntaxError(str, p, gettext_noop("Unexpected character after \"]\" at character %d."));
+		VectorSyntaxError(typname, str, p, gettext_noop("Unexpected character after \"]\" at character %d."));
 
-	result = InitVector(dim);
+	*dim_out = dim;
+	return values;
+}
+
+/*
+ * ParseVector
+ *		Parse the text form of a vector.
+ *
+ * Result: a palloc'd Vector satisfying the invariants of vector.h.
+ */
+static Vector *
+ParseVector(const char *str)
+{
+	int			dim;
+	float	   *values = OmenParseVectorText(str, "vector", false, &dim);
+	Vector	   *result = InitVector(dim);
+
 	memcpy(result->x, values, sizeof(float) * dim);
 	pfree(values);
 
@@ -521,15 +555,12 @@ array_to_vector(PG_FUNCTION_ARGS)
 				value = DatumGetFloat4(elems[i]);
 				break;
 			case FLOAT8OID:
-				{
-					float8		d = DatumGetFloat8(elems[i]);
-
-					/* NaN and infinity get the usual vector errors below */
-					value = (float) d;
-					if (isinf(value) && !isinf(d))
-						float_overflow_error();
-					break;
-				}
+				/*
+				 * A finite float8 beyond float4's range becomes infinity and
+				 * gets the infinite-value error below, as in pgvector.
+				 */
+				value = (float) DatumGetFloat8(elems[i]);
+				break;
 			case NUMERICOID:
 				value = DatumGetFloat4(DirectFunctionCall1(numeric_float4,
 														   elems[i]));
@@ -850,8 +881,8 @@ omendb_hamming_distance(PG_FUNCTION_ARGS)
 
 /*
  * omendb_jaccard_distance
- *		1 - |a AND b| / |a OR b| over the set bits; 0 when neither has a bit
- *		set (two empty sets are equal).
+ *		1 - |a AND b| / |a OR b| over the set bits; 1 when neither has a bit
+ *		set (pgvector's convention: no bit in common).
  */
 PG_FUNCTION_INFO_V1(omendb_jaccard_distance);
 Datum
@@ -872,7 +903,7 @@ omendb_jaccard_distance(PG_FUNCTION_ARGS)
 	both = (na + nb - diff) / 2;
 	either = (na + nb + diff) / 2;
 	if (either == 0)
-		PG_RETURN_FLOAT8(0.0);
+		PG_RETURN_FLOAT8(1.0);
 	PG_RETURN_FLOAT8(1.0 - (double) both / (double) either);
 }
 
@@ -1143,59 +1174,54 @@ vector_hash_extended(PG_FUNCTION_ARGS)
  * vectors accumulated and the element-wise sums, in float8 so that long
  * sums keep their precision.  The initial state is {0}.  Being an ordinary
  * array type, the state needs no serialisation for parallel aggregation.
+ * avg(halfvec) shares the state and the combine function.
+ *
+ * The functions are callable from SQL with any float8[], so the state is
+ * checked rather than trusted, with pgvector's errors: a state that is not
+ * a non-empty one-dimensional float8 array without nulls is an internal
+ * error (XX000, "<function>: expected state array"); its dimension is the
+ * array length minus one, checked like a vector's (22000, 54000); a vector
+ * of another dimension is "expected N dimensions, not M" (22000).  OmenDB
+ * also rejects a negative, infinite or NaN count (XX000), and combines two
+ * empty states into an empty state where pgvector raises an error: both are
+ * the aggregate's initial state, which a parallel worker that saw no rows
+ * hands back.
  * ----------------------------------------------------------------
  */
 
 /*
- * StateGetValues
- *		Validate an aggregate state and return a pointer to its elements.
- *
- * The functions are callable from SQL with any float8[], so the state is
- * checked rather than trusted.  *count is the number of vectors
- * accumulated, *dim their dimension (0 while *count is 0).
+ * OmenAggStateValues
+ *		Validate an aggregate state and return a pointer to its elements;
+ *		*dim is the number of sums it holds (0 for the initial state).
  */
-static float8 *
-StateGetValues(ArrayType *state, float8 *count, int *dim)
+float8 *
+OmenAggStateValues(ArrayType *state, const char *caller, int *dim)
 {
 	float8	   *values;
-	int			nvalues;
 
-	if (ARR_NDIM(state) != 1 || ARR_HASNULL(state) ||
-		ARR_ELEMTYPE(state) != FLOAT8OID)
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 1 ||
+		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The state must be a one-dimensional double precision array without nulls.")));
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s: expected state array", caller)));
 
 	values = (float8 *) ARR_DATA_PTR(state);
-	nvalues = ArrayGetNItems(ARR_NDIM(state), ARR_DIMS(state));
-	*count = values[0];
-
-	if (!(*count >= 0.0) || isinf(*count))
+	if (!(values[0] >= 0.0) || isinf(values[0]))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid vector aggregate state"),
-				 errdetail("The count of accumulated vectors must be a finite, nonnegative number.")));
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s: expected state array", caller),
+				 errdetail("The count of accumulated values must be a finite, nonnegative number.")));
 
-	if (*count == 0.0)
-		*dim = 0;
-	else
-	{
-		*dim = nvalues - 1;
-		if (*dim < 1 || *dim > VECTOR_MAX_DIM)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid vector aggregate state"),
-					 errdetail("The state holds %d sums, but it must hold from 1 to %d.",
-							   nvalues - 1, VECTOR_MAX_DIM)));
-	}
-
+	*dim = ARR_DIMS(state)[0] - 1;
 	return values;
 }
 
-/* Build a state array from n + 1 float8 values. */
-static ArrayType *
-StateFromValues(const float8 *values, int n)
+/*
+ * OmenAggStateFromValues
+ *		Build a state array from n + 1 float8 values.
+ */
+ArrayType *
+OmenAggStateFromValues(const float8 *values, int n)
 {
 	Datum	   *datums = (Datum *) palloc(sizeof(Datum) * (n + 1));
 	ArrayType  *result;
@@ -1209,53 +1235,62 @@ StateFromValues(const float8 *values, int n)
 	return result;
 }
 
-static void
-pg_attribute_noreturn()
-StateDimMismatch(int statedim, int dim)
+/*
+ * OmenAggAccum
+ *		Add dim float4 values x to a state (the transition function of
+ *		avg/sum over vector and halfvec).
+ *
+ * When called as an aggregate transition function on a state of the right
+ * size, the state is updated in place (the executor owns it); otherwise a
+ * new state is built, leaving the argument untouched.  A sum that
+ * overflows float8 is an error.
+ */
+Datum
+OmenAggAccum(FunctionCallInfo fcinfo, const char *caller, const float *x, int dim)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_EXCEPTION),
-			 errmsg("different vector dimensions %d and %d", statedim, dim)));
+	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
+	int			statedim;
+	float8	   *values = OmenAggStateValues(state, caller, &statedim);
+	float8	   *newvalues;
+
+	if (statedim != 0)
+		VectorCheckExpectedDim(statedim, dim);
+
+	if (statedim != 0 && AggCheckCallContext(fcinfo, NULL))
+	{
+		for (int i = 0; i < dim; i++)
+		{
+			values[i + 1] += (float8) x[i];
+			if (unlikely(isinf(values[i + 1])))
+				float_overflow_error();
+		}
+		values[0] += 1.0;
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+
+	newvalues = (float8 *) palloc(sizeof(float8) * (dim + 1));
+	newvalues[0] = values[0] + 1.0;
+	for (int i = 0; i < dim; i++)
+	{
+		newvalues[i + 1] = (statedim != 0 ? values[i + 1] : 0.0) + (float8) x[i];
+		if (unlikely(isinf(newvalues[i + 1])))
+			float_overflow_error();
+	}
+
+	PG_RETURN_ARRAYTYPE_P(OmenAggStateFromValues(newvalues, dim));
 }
 
 /*
  * vector_accum
  *		Transition function: add one vector to the state.
- *
- * When called as an aggregate transition function on a state of the right
- * size, the state is updated in place (the executor owns it); otherwise a
- * new state is built, leaving the argument untouched.
  */
 PG_FUNCTION_INFO_V1(vector_accum);
 Datum
 vector_accum(PG_FUNCTION_ARGS)
 {
-	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	Vector	   *vec = PG_GETARG_VECTOR_P(1);
-	float8		count;
-	int			dim;
-	float8	   *values;
-	float8	   *newvalues;
 
-	values = StateGetValues(state, &count, &dim);
-
-	if (count > 0.0 && dim != vec->dim)
-		StateDimMismatch(dim, vec->dim);
-
-	if (count > 0.0 && AggCheckCallContext(fcinfo, NULL))
-	{
-		values[0] = count + 1.0;
-		for (int i = 0; i < vec->dim; i++)
-			values[i + 1] += (float8) vec->x[i];
-		PG_RETURN_ARRAYTYPE_P(state);
-	}
-
-	newvalues = (float8 *) palloc(sizeof(float8) * (vec->dim + 1));
-	newvalues[0] = count + 1.0;
-	for (int i = 0; i < vec->dim; i++)
-		newvalues[i + 1] = (count > 0.0 ? values[i + 1] : 0.0) + (float8) vec->x[i];
-
-	PG_RETURN_ARRAYTYPE_P(StateFromValues(newvalues, vec->dim));
+	return OmenAggAccum(fcinfo, "vector_accum", vec->x, vec->dim);
 }
 
 /*
@@ -1268,72 +1303,95 @@ vector_combine(PG_FUNCTION_ARGS)
 {
 	ArrayType  *state1 = PG_GETARG_ARRAYTYPE_P(0);
 	ArrayType  *state2 = PG_GETARG_ARRAYTYPE_P(1);
-	float8		count1;
-	float8		count2;
 	int			dim1;
 	int			dim2;
-	float8	   *values1;
-	float8	   *values2;
+	float8	   *values1 = OmenAggStateValues(state1, "vector_combine", &dim1);
+	float8	   *values2 = OmenAggStateValues(state2, "vector_combine", &dim2);
 	float8	   *newvalues;
 
-	values1 = StateGetValues(state1, &count1, &dim1);
-	values2 = StateGetValues(state2, &count2, &dim2);
-
-	if (count1 == 0.0 && count2 == 0.0)
+	if (values1[0] == 0.0 && values2[0] == 0.0 && dim1 == 0 && dim2 == 0)
 	{
 		float8		zero = 0.0;
 
-		PG_RETURN_ARRAYTYPE_P(StateFromValues(&zero, 0));
+		PG_RETURN_ARRAYTYPE_P(OmenAggStateFromValues(&zero, 0));
 	}
-	if (count2 == 0.0)
-		PG_RETURN_ARRAYTYPE_P(StateFromValues(values1, dim1));
-	if (count1 == 0.0)
-		PG_RETURN_ARRAYTYPE_P(StateFromValues(values2, dim2));
+	if (values1[0] == 0.0)
+	{
+		VectorCheckDim(dim2);
+		PG_RETURN_ARRAYTYPE_P(OmenAggStateFromValues(values2, dim2));
+	}
+	if (values2[0] == 0.0)
+	{
+		VectorCheckDim(dim1);
+		PG_RETURN_ARRAYTYPE_P(OmenAggStateFromValues(values1, dim1));
+	}
 
-	if (dim1 != dim2)
-		StateDimMismatch(dim1, dim2);
+	VectorCheckDim(dim1);
+	VectorCheckExpectedDim(dim1, dim2);
 
 	newvalues = (float8 *) palloc(sizeof(float8) * (dim1 + 1));
-	newvalues[0] = count1 + count2;
+	newvalues[0] = values1[0] + values2[0];
 	for (int i = 1; i <= dim1; i++)
+	{
 		newvalues[i] = values1[i] + values2[i];
+		if (unlikely(isinf(newvalues[i])))
+			float_overflow_error();
+	}
 
-	PG_RETURN_ARRAYTYPE_P(StateFromValues(newvalues, dim1));
+	PG_RETURN_ARRAYTYPE_P(OmenAggStateFromValues(newvalues, dim1));
 }
 
 /*
- * Final functions: the element-wise sums divided by divide_by_count ? n : 1,
- * rounded to float4.  NULL when no vector was accumulated.
+ * OmenAggFinal
+ *		The element-wise sums of a state divided by divide_by_count ? n : 1,
+ *		rounded to float4, into a palloc'd array of *dim values; NULL when no
+ *		value was accumulated.  A result that is not finite is an error.
  */
-static Datum
-StateFinal(FunctionCallInfo fcinfo, bool divide_by_count)
+float *
+OmenAggFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count, int *dim)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
-	float8		count;
-	int			dim;
-	float8	   *values;
-	Vector	   *result;
+	float8	   *values = OmenAggStateValues(state, caller, dim);
+	float8		count = values[0];
+	float	   *result;
 
-	values = StateGetValues(state, &count, &dim);
 	if (count == 0.0)
-		PG_RETURN_NULL();
+		return NULL;
 
-	result = InitVector(dim);
-	for (int i = 0; i < dim; i++)
+	VectorCheckDim(*dim);
+	result = (float *) palloc(sizeof(float) * *dim);
+	for (int i = 0; i < *dim; i++)
 	{
 		float8		value = values[i + 1];
 
 		if (divide_by_count)
 			value /= count;
-		result->x[i] = (float) value;
-		if (isnan(result->x[i]))
+		result[i] = (float) value;
+		if (isnan(result[i]))
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid vector aggregate state"),
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("%s: expected state array", caller),
 					 errdetail("The state holds a NaN sum.")));
+		if (unlikely(isinf(result[i])))
+			float_overflow_error();
 	}
-	CheckOverflow(result);
+	return result;
+}
 
+/* Final functions of avg(vector) and sum(vector). */
+static Datum
+StateFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count)
+{
+	int			dim;
+	float	   *values = OmenAggFinal(fcinfo, caller, divide_by_count, &dim);
+	Vector	   *result;
+
+	if (values == NULL)
+		PG_RETURN_NULL();
+
+	result = InitVector(dim);
+	memcpy(result->x, values, sizeof(float) * dim);
+	pfree(values);
 	PG_RETURN_VECTOR_P(result);
 }
 
@@ -1345,7 +1403,7 @@ PG_FUNCTION_INFO_V1(vector_avg);
 Datum
 vector_avg(PG_FUNCTION_ARGS)
 {
-	return StateFinal(fcinfo, true);
+	return StateFinal(fcinfo, "vector_avg", true);
 }
 
 /*
@@ -1356,5 +1414,5 @@ PG_FUNCTION_INFO_V1(vector_sum);
 Datum
 vector_sum(PG_FUNCTION_ARGS)
 {
-	return StateFinal(fcinfo, false);
+	return StateFinal(fcinfo, "vector_sum", false);
 }

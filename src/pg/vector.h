@@ -23,6 +23,7 @@
 #define OMENDB_VECTOR_H
 
 #include "fmgr.h"
+#include "utils/array.h"
 
 /* Largest number of dimensions a vector may have (same as OMEN_MAX_DIM). */
 #define VECTOR_MAX_DIM 16000
@@ -66,5 +67,35 @@ extern void VectorCheckSameDims(const Vector *a, const Vector *b);
 
 /* ERROR (ERRCODE_DATA_EXCEPTION) if value is NaN or infinite. */
 extern void VectorCheckElement(float value);
+
+/* The same, naming the type in the message ("NaN not allowed in halfvec"). */
+extern void OmenCheckElement(const char *typname, float value);
+
+/*
+ * Magnitude from which a float4 rounds to infinity in half precision (the
+ * largest half is 65504; 65520 is the tie, which rounds to even: infinity).
+ */
+#define HALF_OVERFLOW_THRESHOLD 65520.0f
+
+/*
+ * Parse the text form "[x1,...]" shared by vector and halfvec (with half,
+ * elements that overflow half precision are out of range).  Returns a
+ * palloc'd array of *dim finite float4 values, 1 <= *dim <= VECTOR_MAX_DIM;
+ * errors name typname.
+ */
+extern float *OmenParseVectorText(const char *str, const char *typname,
+								  bool half, int *dim);
+
+/*
+ * The avg/sum aggregate state shared by vector and halfvec (see vector.c):
+ * validation, construction, the transition and the final step.  caller
+ * names the SQL function in errors.
+ */
+extern float8 *OmenAggStateValues(ArrayType *state, const char *caller, int *dim);
+extern ArrayType *OmenAggStateFromValues(const float8 *values, int n);
+extern Datum OmenAggAccum(FunctionCallInfo fcinfo, const char *caller,
+						  const float *x, int dim);
+extern float *OmenAggFinal(FunctionCallInfo fcinfo, const char *caller,
+						   bool divide_by_count, int *dim);
 
 #endif							/* OMENDB_VECTOR_H */

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Client compatibility: psycopg 3 talking to the vector type the way pgvector's clients do.
+"""Client compatibility: psycopg 3 talking to the vector types the way pgvector's clients do.
 
 pgvector-python registers a text dumper/loader ('[1,2,3]') and a binary one (int16 dim, int16
 unused, float4 values, big-endian).  This test implements both from that wire description and checks
 that OmenDB's vector type reads and writes them, in text and binary formats, with COPY, and in a k-NN
-query with a bound parameter.  Runs against the server named by the libpq environment; prints
+query with a bound parameter.  The same for pgvector's documented halfvec layout (int16 dim, int16
+unused, binary16 values) and sparsevec layout (int32 dim, int32 nnz, int32 unused, nnz int32 0-based
+indices, nnz float4 values; text '{1:1.5,3:2}/5'), including k-NN through a USING hnsw index.  Runs against the server named by the libpq environment; prints
 'N passed, N failed' and exits non-zero on any failure.
 """
 import struct
@@ -36,6 +38,94 @@ def from_binary(b):
     dim, unused = struct.unpack_from(">HH", b)
     assert unused == 0
     return Vec(struct.unpack_from(">%df" % dim, b, 4))
+
+
+class HalfVec(list):
+    pass
+
+
+class SparseVec:
+    """pgvector-python's SparseVector in miniature: dimensions and {0-based index: value}."""
+
+    def __init__(self, dim, elements):
+        self.dim = dim
+        # float4 elements, as the server keeps them
+        self.elements = {i: struct.unpack(">f", struct.pack(">f", v))[0] for i, v in elements.items() if v != 0}
+
+    def __eq__(self, other):
+        return isinstance(other, SparseVec) and self.dim == other.dim and self.elements == other.elements
+
+    def __repr__(self):
+        return f"SparseVec({self.dim}, {self.elements})"
+
+
+def half_to_binary(v):
+    return struct.pack(">HH%de" % len(v), len(v), 0, *v)
+
+
+def half_from_binary(b):
+    dim, unused = struct.unpack_from(">HH", b)
+    assert unused == 0
+    return HalfVec(struct.unpack_from(">%de" % dim, b, 4))
+
+
+def sparse_to_text(s):
+    return "{" + ",".join(f"{i + 1}:{repr(v)}" for i, v in sorted(s.elements.items())) + "}/" + str(s.dim)
+
+
+def sparse_from_text(t):
+    body, dim = t.rsplit("/", 1)
+    pairs = [p.split(":") for p in body.strip("{}").split(",") if p]
+    return SparseVec(int(dim), {int(i) - 1: float(v) for i, v in pairs})
+
+
+def sparse_to_binary(s):
+    idx = sorted(s.elements)
+    return struct.pack(">iii%di%df" % (len(idx), len(idx)), s.dim, len(idx), 0, *idx,
+                       *[s.elements[i] for i in idx])
+
+
+def sparse_from_binary(b):
+    dim, nnz, unused = struct.unpack_from(">iii", b)
+    assert unused == 0
+    idx = struct.unpack_from(">%di" % nnz, b, 12)
+    vals = struct.unpack_from(">%df" % nnz, b, 12 + 4 * nnz)
+    return SparseVec(dim, dict(zip(idx, vals)))
+
+
+def register_type(conn, typname, pytype, dump_text, dump_binary, load_text, load_binary):
+    oid = conn.execute("SELECT %s::regtype::oid", (typname,)).fetchone()[0]
+
+    class TextDumper(Dumper):
+        format = Format.TEXT
+
+        def dump(self, obj):
+            return dump_text(obj).encode()
+
+    class BinaryDumper(Dumper):
+        format = Format.BINARY
+
+        def dump(self, obj):
+            return dump_binary(obj)
+
+    class TextLoader(Loader):
+        format = Format.TEXT
+
+        def load(self, data):
+            return load_text(bytes(data).decode())
+
+    class BinaryLoader(Loader):
+        format = Format.BINARY
+
+        def load(self, data):
+            return load_binary(bytes(data))
+
+    TextDumper.oid = oid
+    BinaryDumper.oid = oid
+    conn.adapters.register_dumper(pytype, TextDumper)
+    conn.adapters.register_loader(oid, TextLoader)
+    conn.adapters.register_loader(oid, BinaryLoader)
+    return TextDumper, BinaryDumper
 
 
 def register(conn):
@@ -151,6 +241,126 @@ def main():
             return
         raise AssertionError("NaN was accepted")
 
+    half_text, half_binary = register_type(
+        conn, "halfvec", HalfVec, to_text, half_to_binary,
+        lambda t: HalfVec(from_text(t)), half_from_binary)
+    sparse_text, sparse_binary = register_type(
+        conn, "sparsevec", SparseVec, sparse_to_text, sparse_to_binary, sparse_from_text, sparse_from_binary)
+    conn.execute("DROP TABLE IF EXISTS client_types")
+    conn.execute("CREATE TABLE client_types (id int PRIMARY KEY, h halfvec(3), s sparsevec(5))")
+    # halves: 0.1 rounds to 0.0999755859375, as struct's 'e' (round half to even) does
+    HROWS = [HalfVec([1.0, 2.0, 3.0]), HalfVec([0.1, -2.5, 65504.0]), HalfVec([6e-8, 0.0, -1.0])]
+    SROWS = [SparseVec(5, {0: 1.5, 2: 2.0}), SparseVec(5, {}), SparseVec(5, {4: -0.1, 1: 3.0})]
+
+    def half_exp(v):
+        return [struct.unpack(">e", struct.pack(">e", x))[0] for x in v]
+
+    @test
+    def halfvec_and_sparsevec_text_and_binary():
+        for hd, sd, binary in ((half_text, sparse_text, False), (half_binary, sparse_binary, True)):
+            conn.execute("TRUNCATE client_types")
+            conn.adapters.register_dumper(HalfVec, hd)
+            conn.adapters.register_dumper(SparseVec, sd)
+            with conn.cursor() as cur:
+                ph = "%b" if binary else "%s"
+                for i, (h, sv) in enumerate(zip(HROWS, SROWS)):
+                    cur.execute(f"INSERT INTO client_types VALUES (%s, {ph}, {ph})", (i, h, sv))
+            for read_binary in (False, True):
+                with conn.cursor(binary=read_binary) as cur:
+                    got = cur.execute("SELECT h, s FROM client_types ORDER BY id").fetchall()
+                # text output is the shortest float4 text: round it to half again
+                assert [half_exp(r[0]) for r in got] == [half_exp(h) for h in HROWS], got
+                assert [r[1] for r in got] == SROWS, got
+        txt = conn.execute("SELECT h::text, s::text FROM client_types ORDER BY id").fetchall()
+        assert txt[1] == ("[0.099975586,-2.5,65504]", "{}/5"), txt
+        assert txt[2][1] == "{2:3,5:-0.1}/5", txt
+
+    @test
+    def halfvec_and_sparsevec_wire_layouts_are_pgvectors():
+        with conn.cursor(binary=True) as cur:
+            cur.execute("SELECT halfvec_send('[1,-2,0.5]'), sparsevec_send('{1:1.5,3:2}/5')")
+            h, sv = (bytes(x) for x in cur.fetchone())
+        assert h == struct.pack(">HHeee", 3, 0, 1.0, -2.0, 0.5), h
+        assert sv == struct.pack(">iiiiiff", 5, 2, 0, 0, 2, 1.5, 2.0), sv
+
+    @test
+    def halfvec_and_sparsevec_binary_copy():
+        conn.execute("TRUNCATE client_types")
+        conn.adapters.register_dumper(HalfVec, half_binary)
+        conn.adapters.register_dumper(SparseVec, sparse_binary)
+        oids = [conn.execute("SELECT %s::regtype::oid", (t,)).fetchone()[0] for t in ("halfvec", "sparsevec")]
+        with conn.cursor() as cur:
+            with cur.copy("COPY client_types (id, h, s) FROM STDIN WITH (FORMAT binary)") as cp:
+                cp.set_types(["int4"] + oids)
+                for i, (h, sv) in enumerate(zip(HROWS, SROWS)):
+                    cp.write_row((i, h, sv))
+            with cur.copy("COPY client_types (id, h, s) TO STDOUT WITH (FORMAT binary)") as cp:
+                cp.set_types(["int4"] + oids)
+                got = sorted(cp.rows(), key=lambda r: r[0])
+        assert [list(r[1]) for r in got] == [half_exp(h) for h in HROWS], got
+        assert [r[2] for r in got] == SROWS, got
+
+    class RawSparse(bytes):
+        """Bytes sent as they are in sparsevec's binary format."""
+
+    class RawSparseDumper(Dumper):
+        format = Format.BINARY
+        oid = sparse_binary.oid
+
+        def dump(self, obj):
+            return bytes(obj)
+
+    conn.adapters.register_dumper(RawSparse, RawSparseDumper)
+
+    @test
+    def bad_sparsevec_and_halfvec_binary_rejected():
+        bad = [
+            struct.pack(">iiiiiff", 5, 2, 0, 2, 0, 1.0, 2.0),   # indices out of order
+            struct.pack(">iiiiiff", 5, 2, 0, 0, 2, 1.0, 0.0),   # a stored zero
+            struct.pack(">iiiif", 5, 1, 0, 5, 1.0),             # index out of range
+            struct.pack(">iiiif", 5, 1, 7, 0, 1.0),             # unused not zero
+            struct.pack(">iiiif", 0, 1, 0, 0, 1.0),             # no dimensions
+        ]
+        for raw in bad:
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("INSERT INTO client_types (id, s) VALUES (99, %b)", (RawSparse(raw),))
+            except psycopg.errors.DataException:
+                continue
+            raise AssertionError(f"accepted bad sparsevec {raw.hex()}")
+        conn.adapters.register_dumper(HalfVec, half_binary)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO client_types (id, h) VALUES (99, %b)", (HalfVec([float("inf"), 1, 2]),))
+        except psycopg.errors.DataException:
+            return
+        raise AssertionError("accepted an infinite half")
+
+    @test
+    def knn_halfvec_hnsw_and_sparsevec_with_bound_parameters():
+        conn.execute("TRUNCATE client_types")
+        conn.adapters.register_dumper(HalfVec, half_text)
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO client_types VALUES (%s, %s, %s)",
+                            [(i, HalfVec([float(i), float(i % 7), 1.0]),
+                              SparseVec(5, {0: float(i), 3: float(i % 7)})) for i in range(200)])
+        conn.execute("CREATE INDEX client_types_h ON client_types USING hnsw (h halfvec_l2_ops)")
+        conn.execute("SET enable_seqscan = off")
+        for hd, sd in ((half_text, sparse_text), (half_binary, sparse_binary)):
+            conn.adapters.register_dumper(HalfVec, hd)
+            conn.adapters.register_dumper(SparseVec, sd)
+            with conn.cursor() as cur:
+                plan = "\n".join(r[0] for r in cur.execute(
+                    "EXPLAIN SELECT id FROM client_types ORDER BY h <-> %s LIMIT 3", (HalfVec([50.2, 1, 1]),)))
+                assert "client_types_h" in plan, plan
+                cur.execute("SELECT id FROM client_types ORDER BY h <-> %s LIMIT 3", (HalfVec([50.2, 1, 1]),),
+                            prepare=True)
+                assert [r[0] for r in cur.fetchall()] == [50, 51, 49]
+                cur.execute("SELECT id FROM client_types ORDER BY s <-> %s LIMIT 3",
+                            (SparseVec(5, {0: 50.2, 3: 1.0}),), prepare=True)
+                assert [r[0] for r in cur.fetchall()] == [50, 51, 49]
+        conn.execute("RESET enable_seqscan")
+
     @test
     def knn_with_bound_parameter():
         conn.execute("TRUNCATE client_items")
@@ -181,6 +391,7 @@ def main():
             traceback.print_exc()
             failed += 1
     conn.execute("DROP TABLE IF EXISTS client_items")
+    conn.execute("DROP TABLE IF EXISTS client_types")
     conn.close()
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -11,16 +11,16 @@ FROM (SELECT binary_quantize(v1) AS a, binary_quantize(v2) AS b
 	FROM (SELECT (SELECT array_agg(sin(i * 1.7)) FROM generate_series(1, 1000) i)::vector AS v1,
 		(SELECT array_agg(cos(i * 0.3)) FROM generate_series(1, 1000) i)::vector AS v2) s) q;
 
--- Jaccard distance: 1 - |a AND b| / |a OR b|
+-- Jaccard distance: 1 - |a AND b| / |a OR b|; 1 when neither has a bit set, as in pgvector
 SELECT jaccard_distance(B'1100', B'1010') AS two_thirds, B'1100' <%> B'1100' AS zero,
 	B'1100' <%> B'0011' AS one, B'0000' <%> B'0000' AS both_empty;
 
 -- the usual pattern: rank by Hamming distance of the quantized vectors, then re-rank exactly
 CREATE TABLE bq (id int, v vector(4));
 INSERT INTO bq VALUES (1, '[1,1,-1,-1]'), (2, '[1,-1,1,-1]'), (3, '[-1,-1,1,1]'), (4, '[1,1,1,-1]');
-SELECT id, binary_quantize(v) <~> binary_quantize('[1,1,-1,-1]') AS hamming
-FROM bq ORDER BY binary_quantize(v) <~> binary_quantize('[1,1,-1,-1]'), id;
-SELECT id FROM (SELECT * FROM bq ORDER BY binary_quantize(v) <~> binary_quantize('[1,1,-0.5,-1]') LIMIT 3) c
+SELECT id, binary_quantize(v) <~> binary_quantize('[1,1,-1,-1]'::vector) AS hamming
+FROM bq ORDER BY binary_quantize(v) <~> binary_quantize('[1,1,-1,-1]'::vector), id;
+SELECT id FROM (SELECT * FROM bq ORDER BY binary_quantize(v) <~> binary_quantize('[1,1,-0.5,-1]'::vector) LIMIT 3) c
 ORDER BY v <-> '[1,1,-0.5,-1]' LIMIT 1;
 DROP TABLE bq;
 

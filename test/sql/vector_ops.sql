@@ -8,26 +8,26 @@
 
 -- Distances.  [1,2,3] and [4,6,8]: differences 3,4,5; dot 40; norms
 -- sqrt(14) and sqrt(116).
-SELECT l2_distance('[1,2,3]', '[4,6,8]') AS l2,
+SELECT l2_distance('[1,2,3]'::vector, '[4,6,8]') AS l2,
 	   '[1,2,3]'::vector <-> '[4,6,8]' AS l2_op,
 	   vector_l2_squared_distance('[1,2,3]', '[4,6,8]') AS l2sq,
-	   inner_product('[1,2,3]', '[4,6,8]') AS ip,
+	   inner_product('[1,2,3]'::vector, '[4,6,8]') AS ip,
 	   vector_negative_inner_product('[1,2,3]', '[4,6,8]') AS neg_ip,
 	   '[1,2,3]'::vector <#> '[4,6,8]' AS neg_ip_op,
-	   l1_distance('[1,2,3]', '[4,6,8]') AS l1,
+	   l1_distance('[1,2,3]'::vector, '[4,6,8]') AS l1,
 	   '[1,2,3]'::vector <+> '[4,6,8]' AS l1_op;
-SELECT round(cosine_distance('[1,2,3]', '[4,6,8]')::numeric, 9) AS cos,
+SELECT round(cosine_distance('[1,2,3]'::vector, '[4,6,8]')::numeric, 9) AS cos,
 	   round(('[1,2,3]'::vector <=> '[4,6,8]')::numeric, 9) AS cos_op,
 	   round((1 - 40 / sqrt(14.0 * 116.0))::numeric, 9) AS cos_expected;
-SELECT l2_distance('[3]', '[-1]'), inner_product('[-2,0.5]', '[3,4]'), l1_distance('[0,0]', '[-1.5,2.5]');
+SELECT l2_distance('[3]'::vector, '[-1]'), inner_product('[-2,0.5]'::vector, '[3,4]'), l1_distance('[0,0]'::vector, '[-1.5,2.5]');
 SELECT '[1,1]'::vector <-> '[1,1]' AS zero_l2, '[1,2]'::vector <+> '[1,2]' AS zero_l1;
 
 -- Cosine: same direction 0, opposite 2, orthogonal 1, zero vector NaN.
-SELECT cosine_distance('[1,2,3]', '[2,4,6]') < 1e-6 AS parallel,
-	   abs(cosine_distance('[1,2,3]', '[-2,-4,-6]') - 2) < 1e-6 AS opposite,
-	   cosine_distance('[1,0]', '[0,5]') AS orthogonal,
-	   cosine_distance('[0,0]', '[1,2]') AS zero_a,
-	   cosine_distance('[1,2]', '[0,0]') AS zero_b,
+SELECT cosine_distance('[1,2,3]'::vector, '[2,4,6]') < 1e-6 AS parallel,
+	   abs(cosine_distance('[1,2,3]'::vector, '[-2,-4,-6]') - 2) < 1e-6 AS opposite,
+	   cosine_distance('[1,0]'::vector, '[0,5]') AS orthogonal,
+	   cosine_distance('[0,0]'::vector, '[1,2]') AS zero_a,
+	   cosine_distance('[1,2]'::vector, '[0,0]') AS zero_b,
 	   '[0,0]'::vector <=> '[0,0]' AS zero_both;
 SELECT cosine_distance(v, v) BETWEEN 0 AND 1e-6 AS self_distance
 FROM (VALUES ('[0.1,0.2,0.3]'::vector), ('[1e-10,3e-10]'), ('[3e18,-3e18]')) t(v);
@@ -40,15 +40,15 @@ SELECT '[4,6,8]'::vector <-> '[1,2,3]' AS l2, '[4,6,8]'::vector <#> '[1,2,3]' AS
 	   '[4,6,8]'::vector <+> '[1,2,3]' AS l1;
 
 -- Dimension mismatch is an error for every two-vector function.
-SELECT l2_distance('[1,2,3]', '[1,2]');
+SELECT l2_distance('[1,2,3]'::vector, '[1,2]');
 \echo :LAST_ERROR_SQLSTATE
 SELECT '[1,2,3]'::vector <-> '[1,2]';
 SELECT vector_l2_squared_distance('[1,2,3]', '[1,2]');
-SELECT inner_product('[1,2]', '[1,2,3]');
+SELECT inner_product('[1,2]'::vector, '[1,2,3]');
 SELECT '[1,2,3]'::vector <#> '[1,2]';
-SELECT cosine_distance('[1,2,3]', '[1,2]');
+SELECT cosine_distance('[1,2,3]'::vector, '[1,2]');
 SELECT '[1,2,3]'::vector <=> '[1,2]';
-SELECT l1_distance('[1,2,3]', '[1,2]');
+SELECT l1_distance('[1,2,3]'::vector, '[1,2]');
 SELECT '[1,2,3]'::vector <+> '[1,2]';
 SELECT '[1,2,3]'::vector + '[1,2]';
 \echo :LAST_ERROR_SQLSTATE
@@ -56,8 +56,8 @@ SELECT '[1,2,3]'::vector - '[1,2]';
 SELECT '[1,2,3]'::vector * '[1,2]';
 
 -- STRICT: NULL in, NULL out.
-SELECT l2_distance(NULL, '[1]') IS NULL AS a, ('[1]'::vector <=> NULL) IS NULL AS b,
-	   vector_norm(NULL) IS NULL AS c, subvector(NULL, 1, 1) IS NULL AS d;
+SELECT l2_distance(NULL, '[1]'::vector) IS NULL AS a, ('[1]'::vector <=> NULL) IS NULL AS b,
+	   vector_norm(NULL) IS NULL AS c, subvector(NULL::vector, 1, 1) IS NULL AS d;
 
 -- Element-wise arithmetic.
 SELECT '[1,2,3]'::vector + '[4,5,-6]' AS add, '[1,2,3]'::vector - '[4,5,-6]' AS sub,
@@ -71,40 +71,40 @@ SELECT '[1e20]'::vector * '[1e20]';
 SELECT '[1e-30]'::vector * '[1e-30]';
 \echo :LAST_ERROR_SQLSTATE
 -- Distances accumulate in float4, as in pgvector: no error, but infinity.
-SELECT '[3e38]'::vector <-> '[-3e38]' AS l2_inf, inner_product('[3e38]', '[3e38]') AS ip_inf;
+SELECT '[3e38]'::vector <-> '[-3e38]' AS l2_inf, inner_product('[3e38]'::vector, '[3e38]') AS ip_inf;
 SELECT '[3e38]'::vector + '[-3e38]' AS no_overflow, '[3.4028235e38]'::vector - '[0]' AS max;
 
 -- Norm, dims, normalisation.
 SELECT vector_norm('[3,4]') AS norm, vector_norm('[0,0,0]') AS zero_norm,
-	   vector_norm('[-2]') AS neg, vector_dims('[1,2,3,4]') AS dims;
+	   vector_norm('[-2]') AS neg, vector_dims('[1,2,3,4]'::vector) AS dims;
 SELECT vector_norm('[3e38,3e38]') > 4e38 AS norm_no_overflow;
-SELECT l2_normalize('[3,4]') AS unit, l2_normalize('[0,0,0]') AS zero,
-	   l2_normalize('[-5]') AS neg, l2_normalize('[0,-2]') AS axis;
+SELECT l2_normalize('[3,4]'::vector) AS unit, l2_normalize('[0,0,0]'::vector) AS zero,
+	   l2_normalize('[-5]'::vector) AS neg, l2_normalize('[0,-2]'::vector) AS axis;
 SELECT abs(vector_norm(l2_normalize(v)) - 1) < 1e-6 AS unit_norm
 FROM (VALUES ('[1,2,3]'::vector), ('[1e-30,1e-30]'), ('[3e38,3e38,-3e38]')) t(v);
 SELECT obj_description('l2_normalize(vector)'::regprocedure, 'pg_proc');
 
 -- subvector(v, start, count): 1-based, clipped to the vector.
-SELECT subvector('[1,2,3,4,5]', 2, 3) AS middle, subvector('[1,2,3,4,5]', 1, 5) AS whole,
-	   subvector('[1,2,3,4,5]', 4, 10) AS clipped_end, subvector('[1,2,3,4,5]', 0, 2) AS clipped_start,
-	   subvector('[1,2,3,4,5]', -1, 3) AS before_start, subvector('[1,2,3,4,5]', 5, 1) AS last,
-	   subvector('[1,2,3,4,5]', 1, 2147483647) AS huge_count,
-	   subvector('[1,2,3,4,5]', -2147483645, 2147483647) AS huge_span;
-SELECT subvector('[1,2,3,4,5]', 6, 1);
+SELECT subvector('[1,2,3,4,5]'::vector, 2, 3) AS middle, subvector('[1,2,3,4,5]'::vector, 1, 5) AS whole,
+	   subvector('[1,2,3,4,5]'::vector, 4, 10) AS clipped_end, subvector('[1,2,3,4,5]'::vector, 0, 2) AS clipped_start,
+	   subvector('[1,2,3,4,5]'::vector, -1, 3) AS before_start, subvector('[1,2,3,4,5]'::vector, 5, 1) AS last,
+	   subvector('[1,2,3,4,5]'::vector, 1, 2147483647) AS huge_count,
+	   subvector('[1,2,3,4,5]'::vector, -2147483645, 2147483647) AS huge_span;
+SELECT subvector('[1,2,3,4,5]'::vector, 6, 1);
 \echo :LAST_ERROR_SQLSTATE
-SELECT subvector('[1,2,3,4,5]', 1, 0);
-SELECT subvector('[1,2,3,4,5]', 2, -1);
-SELECT subvector('[1,2,3,4,5]', -5, 3);
-SELECT subvector('[1,2,3,4,5]', 2147483647, 2147483647);
-SELECT subvector('[1,2,3,4,5]', -2147483648, -2147483648);
-SELECT subvector('[1,2,3,4,5]', -2147483648, 2147483647);
+SELECT subvector('[1,2,3,4,5]'::vector, 1, 0);
+SELECT subvector('[1,2,3,4,5]'::vector, 2, -1);
+SELECT subvector('[1,2,3,4,5]'::vector, -5, 3);
+SELECT subvector('[1,2,3,4,5]'::vector, 2147483647, 2147483647);
+SELECT subvector('[1,2,3,4,5]'::vector, -2147483648, -2147483648);
+SELECT subvector('[1,2,3,4,5]'::vector, -2147483648, 2147483647);
 
 -- binary_quantize: bit i set when element i > 0.
-SELECT binary_quantize('[1,-1,0,2.5,-0,1e-45,-1e-45]') AS bits,
-	   pg_typeof(binary_quantize('[1]')) AS type,
-	   binary_quantize('[1,1,1,1,1,1,1,1,1]') AS nine_ones,
-	   binary_quantize('[-1,-1,-1,-1,-1,-1,-1,-1,1]') AS ninth,
-	   length(binary_quantize('[1,2,3]')) AS len;
+SELECT binary_quantize('[1,-1,0,2.5,-0,1e-45,-1e-45]'::vector) AS bits,
+	   pg_typeof(binary_quantize('[1]'::vector)) AS type,
+	   binary_quantize('[1,1,1,1,1,1,1,1,1]'::vector) AS nine_ones,
+	   binary_quantize('[-1,-1,-1,-1,-1,-1,-1,-1,1]'::vector) AS ninth,
+	   length(binary_quantize('[1,2,3]'::vector)) AS len;
 SELECT length(binary_quantize(array_fill(1, ARRAY[16000])::vector)) AS len,
 	   bit_count(binary_quantize(array_fill(1, ARRAY[16000])::vector)) AS ones;
 
@@ -215,15 +215,15 @@ WHERE proname IN ('vector_in', 'vector_out', 'vector_typmod_in', 'vector_typmod_
 -- The reference (scalar) kernels give the same exact results.
 SET omendb.simd = 'scalar';
 SHOW omendb.simd;
-SELECT l2_distance('[1,2,3]', '[4,6,8]') AS l2,
+SELECT l2_distance('[1,2,3]'::vector, '[4,6,8]') AS l2,
 	   vector_l2_squared_distance('[1,2,3]', '[4,6,8]') AS l2sq,
-	   inner_product('[1,2,3]', '[4,6,8]') AS ip,
+	   inner_product('[1,2,3]'::vector, '[4,6,8]') AS ip,
 	   '[1,2,3]'::vector <#> '[4,6,8]' AS neg_ip_op,
-	   l1_distance('[1,2,3]', '[4,6,8]') AS l1,
-	   round(cosine_distance('[1,2,3]', '[4,6,8]')::numeric, 9) AS cos,
-	   cosine_distance('[0,0]', '[1,2]') AS zero_cos;
-SELECT l2_distance('[3]', '[-1]'), inner_product('[-2,0.5]', '[3,4]'), l1_distance('[0,0]', '[-1.5,2.5]');
-SELECT l2_distance('[1,2,3]', '[1,2]');
+	   l1_distance('[1,2,3]'::vector, '[4,6,8]') AS l1,
+	   round(cosine_distance('[1,2,3]'::vector, '[4,6,8]')::numeric, 9) AS cos,
+	   cosine_distance('[0,0]'::vector, '[1,2]') AS zero_cos;
+SELECT l2_distance('[3]'::vector, '[-1]'), inner_product('[-2,0.5]'::vector, '[3,4]'), l1_distance('[0,0]'::vector, '[-1.5,2.5]');
+SELECT l2_distance('[1,2,3]'::vector, '[1,2]');
 SET omendb.simd = 'no_such_kernels';
 \echo :LAST_ERROR_SQLSTATE
 RESET omendb.simd;

@@ -21,7 +21,7 @@ FROM (VALUES ('[0.1,0.33333334,-2.7182817,1e-45,-0]'::vector),
 SELECT '[1e-50,-1e-50]'::vector;
 
 -- Dimension limits: 1 to 16000.
-SELECT vector_dims('[5]');
+SELECT vector_dims('[5]'::vector);
 SELECT vector_dims(('[' || array_to_string(array_fill(1, ARRAY[16000]), ',') || ']')::vector);
 
 -- Type modifier.
