@@ -102,6 +102,17 @@ is(scalar(@ordered), 2, 'each remote query carries the ORDER BY')
   or diag($plan);
 unlike($plan, qr/->\s+Sort\b/, 'no local sort on the coordinator');
 
+# The other distance operators ship the same way (the shards have no index for them here).
+for my $op ('<#>', '<=>', '<+>')
+{
+	my $p = $coord->safe_psql('postgres', qq{
+		EXPLAIN (VERBOSE, COSTS OFF)
+		SELECT id FROM items ORDER BY embedding $op (SELECT v FROM queries WHERE qid = 1) LIMIT 10
+	});
+	my @n = ($p =~ /Remote SQL: SELECT .* ORDER BY \(embedding OPERATOR\(public\.\Q$op\E\)/g);
+	is(scalar(@n), 2, "ORDER BY embedding $op \$1 reaches each shard") or diag($p);
+}
+
 # Recall: how many of the exact top-10 the coordinator returns, over 50 queries, and how many
 # queries come back exactly (same ids in the same order).  Exact answers from the local copy.
 my $compare = q{
