@@ -128,7 +128,7 @@ CheckIndexInfoTarget(Oid indexoid, Oid amoid)
 				 errmsg("\"%s\" is a partitioned index", relname),
 				 errdetail("Each partition of table \"%s\" has its own omenhnsw index; a partitioned index holds no data.",
 						   get_rel_name(heapoid)),
-				 errhint("Ask each partition's index, e.g. SELECT p.relid, i.* FROM pg_partition_tree(%s) p, omenhnsw_index_info(p.relid) i WHERE p.isleaf;",
+				 errhint("Call omenhnsw_index_info on each partition's index, for example: SELECT p.relid, i.* FROM pg_partition_tree(%s) p, omenhnsw_index_info(p.relid) i WHERE p.isleaf;",
 						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
 																	   relname)))));
 
