@@ -447,7 +447,7 @@ halfvec_l2_distance(PG_FUNCTION_ARGS)
 	int			dim;
 
 	HalfvecPairToFloats(fcinfo, &a, &b, &dim);
-	PG_RETURN_FLOAT8(sqrt((double) omen_l2sq(a, b, dim)));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_L2, a, b, dim));
 }
 
 PG_FUNCTION_INFO_V1(halfvec_l2_squared_distance);
@@ -483,7 +483,7 @@ halfvec_negative_inner_product(PG_FUNCTION_ARGS)
 	int			dim;
 
 	HalfvecPairToFloats(fcinfo, &a, &b, &dim);
-	PG_RETURN_FLOAT8(-(double) omen_dot(a, b, dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_IP, a, b, dim));
 }
 
 PG_FUNCTION_INFO_V1(halfvec_cosine_distance);
@@ -495,7 +495,7 @@ halfvec_cosine_distance(PG_FUNCTION_ARGS)
 	int			dim;
 
 	HalfvecPairToFloats(fcinfo, &a, &b, &dim);
-	PG_RETURN_FLOAT8(omen_cosine_distance(a, b, dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_COSINE, a, b, dim));
 }
 
 PG_FUNCTION_INFO_V1(halfvec_l1_distance);
@@ -507,7 +507,7 @@ halfvec_l1_distance(PG_FUNCTION_ARGS)
 	int			dim;
 
 	HalfvecPairToFloats(fcinfo, &a, &b, &dim);
-	PG_RETURN_FLOAT8((double) omen_l1(a, b, dim));
+	PG_RETURN_FLOAT8(omen_distance(OMEN_METRIC_L1, a, b, dim));
 }
 
 /* ----------------------------------------------------------------

@@ -8,6 +8,11 @@
  * mode, not 'auto'), how many nodes it holds and how many of them VACUUM has
  * marked deleted (their space returns only with REINDEX), and its size.
  *
+ * The caller's privileges are checked before any lock is taken, as
+ * RangeVarGetRelidExtended's callbacks do for DDL: a role without SELECT on
+ * the table fails at once with 42501 instead of queueing behind (and holding
+ * up) sessions that lock the index, e.g. REINDEX.
+ *
  * Copyright (c) 2026, OmenDB developers
  *
  * IDENTIFICATION
@@ -19,6 +24,8 @@
 
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -27,6 +34,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "pg/omenhnsw.h"
 
@@ -65,16 +73,82 @@ QuantName(uint32 quant)
 }
 
 /*
+ * CheckIndexInfoTarget
+ *		Before any lock: the relation is an omenhnsw index and the caller may
+ *		read its table.  Reads the catalogs through the syscache only, so a
+ *		concurrent DDL can still change the answer; the caller checks again
+ *		under the lock.  Returns the table's OID.
+ */
+static Oid
+CheckIndexInfoTarget(Oid indexoid, Oid amoid)
+{
+	HeapTuple	tuple;
+	Form_pg_class classform;
+	char		relkind;
+	Oid			relam;
+	char	   *relname;
+	Oid			relnamespace;
+	Oid			heapoid;
+	AclResult	aclresult;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", indexoid)));
+	classform = (Form_pg_class) GETSTRUCT(tuple);
+	relkind = classform->relkind;
+	relam = classform->relam;
+	relname = pstrdup(NameStr(classform->relname));
+	relnamespace = classform->relnamespace;
+	ReleaseSysCache(tuple);
+
+	if ((relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX) ||
+		relam != amoid)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an omenhnsw index", relname)));
+
+	heapoid = IndexGetRelation(indexoid, true);
+	if (!OidIsValid(heapoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("index \"%s\" does not exist", relname)));
+	aclresult = pg_class_aclcheck(heapoid, GetUserId(), ACL_SELECT);
+	if (aclresult != ACLCHECK_OK)
+		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(heapoid));
+
+	/*
+	 * A partitioned index has no pages: each partition of the table has its
+	 * own index.  The function returns one row, so point at them.
+	 */
+	if (relkind == RELKIND_PARTITIONED_INDEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a partitioned index", relname),
+				 errdetail("Each partition of table \"%s\" has its own omenhnsw index; a partitioned index holds no data.",
+						   get_rel_name(heapoid)),
+				 errhint("Call omenhnsw_index_info on each partition's index, for example: SELECT p.relid, i.* FROM pg_partition_tree(%s) p, omenhnsw_index_info(p.relid) i WHERE p.isleaf;",
+						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
+																	   relname)))));
+
+	return heapoid;
+}
+
+/*
  * omenhnsw_index_info
  *		SQL: omenhnsw_index_info(regclass) RETURNS record.  Needs SELECT on the
- *		index's table.  Takes AccessShareLock on the index and reads every page
- *		under a share lock, one at a time.
+ *		index's table, checked before any lock is taken.  Then takes
+ *		AccessShareLock on the index and reads every page under a share lock,
+ *		one at a time.
  */
 PG_FUNCTION_INFO_V1(omenhnsw_index_info);
 Datum
 omenhnsw_index_info(PG_FUNCTION_ARGS)
 {
 	Oid			indexoid = PG_GETARG_OID(0);
+	Oid			amoid = get_index_am_oid("omenhnsw", false);
+	Oid			heapoid;
 	Relation	index;
 	TupleDesc	tupdesc;
 	OmenHnswMetaPageData meta;
@@ -84,21 +158,24 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 	int64		deleted = 0;
 	Datum		values[10];
 	bool		nulls[10] = {0};
-	AclResult	aclresult;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
+	heapoid = CheckIndexInfoTarget(indexoid, amoid);
+
+	/*
+	 * The index may have been dropped, or dropped and its OID reused, while
+	 * we waited for the lock: check again now that it cannot change.
+	 */
 	index = relation_open(indexoid, AccessShareLock);
 	if (index->rd_rel->relkind != RELKIND_INDEX ||
-		index->rd_rel->relam != get_index_am_oid("omenhnsw", false))
+		index->rd_rel->relam != amoid ||
+		index->rd_index->indrelid != heapoid)
 		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not an omenhnsw index",
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" changed while waiting for a lock",
 						RelationGetRelationName(index))));
-	aclresult = pg_class_aclcheck(index->rd_index->indrelid, GetUserId(), ACL_SELECT);
-	if (aclresult != ACLCHECK_OK)
-		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(index->rd_index->indrelid));
 
 	nblocks = RelationGetNumberOfBlocks(index);
 	if (nblocks == 0)

@@ -35,4 +35,30 @@ SELECT dimensions, quantization, nodes, entry_level FROM omenhnsw_index_info('in
 SELECT * FROM omenhnsw_index_info('info_t_pkey');
 SELECT * FROM omenhnsw_index_info('info_t');
 
-DROP TABLE info_t, info_empty;
+-- privileges are checked first: SELECT on the index's table (see also test/t/005_index_info.pl)
+CREATE ROLE regress_info_reader;
+SET ROLE regress_info_reader;
+SELECT nodes FROM omenhnsw_index_info('info_small');
+RESET ROLE;
+GRANT SELECT ON info_t TO regress_info_reader;
+SET ROLE regress_info_reader;
+SELECT nodes FROM omenhnsw_index_info('info_small');
+RESET ROLE;
+
+-- a partitioned index points to its partitions' indexes, which answer one row each
+CREATE TABLE info_part (tenant int, v vector(4)) PARTITION BY LIST (tenant);
+CREATE TABLE info_part_1 PARTITION OF info_part FOR VALUES IN (1);
+CREATE TABLE info_part_2 PARTITION OF info_part FOR VALUES IN (2);
+INSERT INTO info_part SELECT 1 + i % 2, ARRAY[i, 1, 2, 3] FROM generate_series(1, 30) i;
+CREATE INDEX info_part_v ON info_part USING omenhnsw (v vector_l2_ops);
+CREATE INDEX info_part_tenant ON info_part (tenant);
+SELECT * FROM omenhnsw_index_info('info_part_v');
+SELECT p.relid, i.dimensions, i.nodes FROM pg_partition_tree('public.info_part_v') p,
+  omenhnsw_index_info(p.relid) i WHERE p.isleaf ORDER BY p.relid::text;
+SELECT * FROM omenhnsw_index_info('info_part_tenant');
+SET ROLE regress_info_reader;
+SELECT * FROM omenhnsw_index_info('info_part_v');
+RESET ROLE;
+
+DROP TABLE info_t, info_empty, info_part;
+DROP ROLE regress_info_reader;

@@ -5,12 +5,16 @@
 #	after the build (log_newpage_range), inserts, deletes and VACUUM
 #	(GenericXLog records).  wal_consistency_checking = generic makes the
 #	replica compare every replayed generic record with the primary's image.
+#	Last, a hot standby serves k-NN queries and omenhnsw_index_info while the
+#	primary runs inserts, deletes and VACUUM: no errors, and the same answers
+#	as the primary once it has caught up.
 use strict;
 use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -96,6 +100,74 @@ $primary->wait_for_catchup($replica, 'replay');
 my $q = q{SET enable_seqscan = off; SELECT array_agg(id) FROM (SELECT id FROM e ORDER BY v <-> (SELECT v FROM t WHERE id = 3) LIMIT 5) s};
 is($replica->safe_psql('postgres', $q), $primary->safe_psql('postgres', $q),
 	'index built empty: replica answers like the primary');
+
+# Hot standby under load: pgbench inserts, deletes and vacuums on the primary while another
+# pgbench runs k-NN queries and omenhnsw_index_info on the standby, both for a few seconds.
+$primary->safe_psql('postgres', q{
+	CREATE SEQUENCE t_ids START 10000;
+	CREATE INDEX t_l2_load ON t USING omenhnsw (v vector_l2_ops);
+});
+$primary->wait_for_catchup($replica, 'replay');
+
+my $seconds = 8;
+my %scripts = (
+	'insert' => q{
+		INSERT INTO t SELECT nextval('t_ids'), (SELECT array_agg(random()) FROM generate_series(1, 16) WHERE g > 0)::vector
+		FROM generate_series(1, 5) g;
+	},
+	'delete' => q{
+		\set k random(1, 12000)
+		DELETE FROM t WHERE id BETWEEN :k AND :k + 2;
+	},
+	'vacuum' => q{
+		VACUUM t;
+	},
+	'scan' => q{
+		\set k random(1, 12000)
+		SET enable_seqscan = off;
+		SET enable_bitmapscan = off;
+		SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id >= :k ORDER BY id LIMIT 1) LIMIT 10;
+		SELECT id FROM t ORDER BY v <#> (SELECT v FROM t WHERE id >= :k ORDER BY id LIMIT 1) LIMIT 10;
+	},
+	'info' => q{
+		SELECT nodes, deleted_nodes FROM omenhnsw_index_info('t_l2_load');
+	});
+my $dir = $PostgreSQL::Test::Utils::tmp_check;
+for my $name (keys %scripts)
+{
+	open(my $fh, '>', "$dir/001_$name.sql") or die "could not write $dir/001_$name.sql: $!";
+	print $fh $scripts{$name};
+	close $fh;
+}
+
+# Starts pgbench against a node without waiting for it.
+sub start_pgbench
+{
+	my ($node, $out, $err, @scripts) = @_;
+	my @cmd = ('pgbench', '--no-vacuum', '--client=2', "--time=$seconds",
+		'--host', $node->host, '--port', $node->port,
+		map({ ('--file', "$dir/001_$_") } @scripts), 'postgres');
+	return IPC::Run::start(\@cmd, '>', $out, '2>', $err);
+}
+my ($wout, $werr, $rout, $rerr) = ('', '', '', '');
+my $writer = start_pgbench($primary, \$wout, \$werr, 'insert.sql@6', 'delete.sql@3', 'vacuum.sql@1');
+my $reader = start_pgbench($replica, \$rout, \$rerr, 'scan.sql@10', 'info.sql@1');
+$writer->finish;
+$reader->finish;
+is($writer->result(0), 0, 'primary: inserts, deletes and VACUUM ran') or diag($werr);
+is($reader->result(0), 0, 'standby: k-NN queries and omenhnsw_index_info ran without error') or diag($rerr);
+unlike($rerr, qr/ERROR|FATAL/, 'standby reported no error');
+my ($done) = $rout =~ /number of transactions actually processed: (\d+)/;
+cmp_ok($done // 0, '>', 20, 'standby answered queries during the load (' . ($done // 0) . ')');
+my ($written) = $wout =~ /number of transactions actually processed: (\d+)/;
+cmp_ok($written // 0, '>', 20, 'primary changed rows during the load (' . ($written // 0) . ')');
+
+$primary->safe_psql('postgres', 'VACUUM t');
+compare('after concurrent load', '<->');
+compare('after concurrent load, inner product index', '<#>');
+my $info = q{SELECT dimensions, quantization, nodes, deleted_nodes, entry_level, pages FROM omenhnsw_index_info('t_l2_load')};
+is($replica->safe_psql('postgres', $info), $primary->safe_psql('postgres', $info),
+	'omenhnsw_index_info on the standby matches the primary');
 
 $replica->stop;
 $primary->stop;
