@@ -4,6 +4,9 @@
  *	  omenhnsw_index_info(regclass): what an omenhnsw index holds, read from
  *	  its metapage and element pages.
  *
+ * Indexes created USING hnsw (pgvector's name for the same access method:
+ * the same handler) are omenhnsw indexes too.
+ *
  * Shows the parameters the index was built with (the resolved quantization
  * mode, not 'auto'), how many nodes it holds and how many of them VACUUM has
  * marked deleted (their space returns only with REINDEX), and its size.
@@ -25,7 +28,9 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/index.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -37,6 +42,9 @@
 #include "utils/syscache.h"
 
 #include "pg/omenhnsw.h"
+
+/* columns of omenhnsw_index_info */
+#define INDEX_INFO_COLUMNS 10
 
 static const char *
 MetricName(uint32 metric)
@@ -72,6 +80,54 @@ QuantName(uint32 quant)
 	return "unknown";
 }
 
+/* list_sort comparator: relations by name, then OID (names repeat across schemas) */
+static int
+CompareRelNames(const ListCell *a, const ListCell *b)
+{
+	Oid			oa = lfirst_oid(a);
+	Oid			ob = lfirst_oid(b);
+	char	   *na = get_rel_name(oa);
+	char	   *nb = get_rel_name(ob);
+	int			c = strcmp(na ? na : "", nb ? nb : "");
+
+	if (c != 0)
+		return c;
+	return oa < ob ? -1 : (oa > ob ? 1 : 0);
+}
+
+/*
+ * IsOmenHnswAm
+ *		Whether an access method is omenhnsw under any of its names: its
+ *		handler is omenhnsw's (USING hnsw is the same access method).
+ */
+static bool
+IsOmenHnswAm(Oid amoid)
+{
+	Oid			omenhnsw = get_index_am_oid("omenhnsw", false);
+	HeapTuple	tuple;
+	Oid			handler;
+	Oid			amhandler;
+	char		amtype;
+
+	if (!OidIsValid(amoid))
+		return false;
+	if (amoid == omenhnsw)
+		return true;
+	/* not cached: DROP and CREATE EXTENSION in one session change the OIDs */
+	tuple = SearchSysCache1(AMOID, ObjectIdGetDatum(omenhnsw));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for access method %u", omenhnsw);
+	handler = ((Form_pg_am) GETSTRUCT(tuple))->amhandler;
+	ReleaseSysCache(tuple);
+	tuple = SearchSysCache1(AMOID, ObjectIdGetDatum(amoid));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	amhandler = ((Form_pg_am) GETSTRUCT(tuple))->amhandler;
+	amtype = ((Form_pg_am) GETSTRUCT(tuple))->amtype;
+	ReleaseSysCache(tuple);
+	return amtype == AMTYPE_INDEX && amhandler == handler;
+}
+
 /*
  * CheckIndexInfoTarget
  *		Before any lock: the relation is an omenhnsw index and the caller may
@@ -80,7 +136,7 @@ QuantName(uint32 quant)
  *		under the lock.  Returns the table's OID.
  */
 static Oid
-CheckIndexInfoTarget(Oid indexoid, Oid amoid)
+CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -104,7 +160,7 @@ CheckIndexInfoTarget(Oid indexoid, Oid amoid)
 	ReleaseSysCache(tuple);
 
 	if ((relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX) ||
-		relam != amoid)
+		!IsOmenHnswAm(relam))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not an omenhnsw index", relname)));
@@ -114,21 +170,24 @@ CheckIndexInfoTarget(Oid indexoid, Oid amoid)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("index \"%s\" does not exist", relname)));
-	aclresult = pg_class_aclcheck(heapoid, GetUserId(), ACL_SELECT);
-	if (aclresult != ACLCHECK_OK)
-		aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(heapoid));
+	if (checkAcl)
+	{
+		aclresult = pg_class_aclcheck(heapoid, GetUserId(), ACL_SELECT);
+		if (aclresult != ACLCHECK_OK)
+			aclcheck_error(aclresult, OBJECT_TABLE, get_rel_name(heapoid));
+	}
 
 	/*
 	 * A partitioned index has no pages: each partition of the table has its
 	 * own index.  The function returns one row, so point at them.
 	 */
-	if (relkind == RELKIND_PARTITIONED_INDEX)
+	if (relkind == RELKIND_PARTITIONED_INDEX && !allowPartitioned)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a partitioned index", relname),
 				 errdetail("Each partition of table \"%s\" has its own omenhnsw index; a partitioned index holds no data.",
 						   get_rel_name(heapoid)),
-				 errhint("Call omenhnsw_index_info on each partition's index, for example: SELECT p.relid, i.* FROM pg_partition_tree(%s) p, omenhnsw_index_info(p.relid) i WHERE p.isleaf;",
+				 errhint("Call omenhnsw_partition_info(%s) for one row per partition's index.",
 						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
 																	   relname)))));
 
@@ -136,33 +195,21 @@ CheckIndexInfoTarget(Oid indexoid, Oid amoid)
 }
 
 /*
- * omenhnsw_index_info
- *		SQL: omenhnsw_index_info(regclass) RETURNS record.  Needs SELECT on the
- *		index's table, checked before any lock is taken.  Then takes
- *		AccessShareLock on the index and reads every page under a share lock,
- *		one at a time.
+ * IndexInfoValues
+ *		The values of one omenhnsw_index_info row for an index whose target
+ *		was checked (CheckIndexInfoTarget returned heapoid).  Takes
+ *		AccessShareLock on the index and reads every page under a share
+ *		lock, one at a time; the lock is released before returning.
  */
-PG_FUNCTION_INFO_V1(omenhnsw_index_info);
-Datum
-omenhnsw_index_info(PG_FUNCTION_ARGS)
+static void
+IndexInfoValues(Oid indexoid, Oid heapoid, Datum *values, bool *nulls)
 {
-	Oid			indexoid = PG_GETARG_OID(0);
-	Oid			amoid = get_index_am_oid("omenhnsw", false);
-	Oid			heapoid;
 	Relation	index;
-	TupleDesc	tupdesc;
 	OmenHnswMetaPageData meta;
 	BlockNumber nblocks;
 	BlockNumber blkno;
 	int64		nodes = 0;
 	int64		deleted = 0;
-	Datum		values[10];
-	bool		nulls[10] = {0};
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	heapoid = CheckIndexInfoTarget(indexoid, amoid);
 
 	/*
 	 * The index may have been dropped, or dropped and its OID reused, while
@@ -170,7 +217,7 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 	 */
 	index = relation_open(indexoid, AccessShareLock);
 	if (index->rd_rel->relkind != RELKIND_INDEX ||
-		index->rd_rel->relam != amoid ||
+		!IsOmenHnswAm(index->rd_rel->relam) ||
 		index->rd_index->indrelid != heapoid)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -214,6 +261,7 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 		UnlockReleaseBuffer(buf);
 	}
 
+	memset(nulls, 0, sizeof(bool) * INDEX_INFO_COLUMNS);
 	values[0] = Int32GetDatum((int32) meta.dim);
 	values[1] = CStringGetTextDatum(MetricName(meta.metric));
 	values[2] = CStringGetTextDatum(QuantName(meta.quant));
@@ -229,5 +277,79 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 	values[9] = Int32GetDatum((int32) meta.version);
 
 	relation_close(index, AccessShareLock);
+}
+
+/*
+ * omenhnsw_index_info
+ *		SQL: omenhnsw_index_info(regclass) RETURNS record.  Needs SELECT on the
+ *		index's table, checked before any lock is taken; see IndexInfoValues.
+ */
+PG_FUNCTION_INFO_V1(omenhnsw_index_info);
+Datum
+omenhnsw_index_info(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	Oid			heapoid;
+	TupleDesc	tupdesc;
+	Datum		values[INDEX_INFO_COLUMNS];
+	bool		nulls[INDEX_INFO_COLUMNS];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	heapoid = CheckIndexInfoTarget(indexoid, false, true);
+	IndexInfoValues(indexoid, heapoid, values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * omenhnsw_partition_info
+ *		SQL: omenhnsw_partition_info(regclass) RETURNS SETOF record: one row
+ *		per leaf of the index's partition tree (the index itself when it is
+ *		not partitioned), the leaf's index first, then omenhnsw_index_info's
+ *		columns, in the order of the leaves' names.  Needs SELECT on the
+ *		index's table, checked before any lock, and nothing more: that
+ *		privilege reads every partition's rows through the partitioned table
+ *		too.  Each leaf is then read as omenhnsw_index_info does.
+ *		The tree is read without locks, like pg_partition_tree; a partition
+ *		detached meanwhile is still shown, one dropped meanwhile is an ERROR.
+ */
+PG_FUNCTION_INFO_V1(omenhnsw_partition_info);
+Datum
+omenhnsw_partition_info(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	List	   *tree;
+	List	   *leaves = NIL;
+	ListCell   *lc;
+
+	CheckIndexInfoTarget(indexoid, true, true);
+	InitMaterializedSRF(fcinfo, 0);
+
+	tree = find_all_inheritors(indexoid, NoLock, NULL);
+	foreach(lc, tree)
+	{
+		Oid			relid = lfirst_oid(lc);
+
+		if (get_rel_relkind(relid) == RELKIND_INDEX)
+			leaves = lappend_oid(leaves, relid);
+	}
+	list_sort(leaves, CompareRelNames);
+
+	foreach(lc, leaves)
+	{
+		Oid			leaf = lfirst_oid(lc);
+		Oid			heapoid;
+		Datum		values[INDEX_INFO_COLUMNS + 1];
+		bool		nulls[INDEX_INFO_COLUMNS + 1];
+
+		CHECK_FOR_INTERRUPTS();
+		heapoid = CheckIndexInfoTarget(leaf, false, false);
+		values[0] = ObjectIdGetDatum(leaf);
+		nulls[0] = false;
+		IndexInfoValues(leaf, heapoid, values + 1, nulls + 1);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -26,6 +26,12 @@ SELECT nodes, deleted_nodes FROM omenhnsw_index_info('info_wide');
 REINDEX INDEX info_wide;
 SELECT nodes, deleted_nodes FROM omenhnsw_index_info('info_wide');
 
+-- an index created USING hnsw (pgvector's name for the access method) is an omenhnsw index
+CREATE INDEX info_hnsw ON info_t USING hnsw (small vector_l1_ops) WITH (m = 4, ef_construction = 8);
+SELECT dimensions, metric, quantization, m, ef_construction, nodes
+  FROM omenhnsw_index_info('info_hnsw');
+SELECT partition_index, dimensions, metric, nodes FROM omenhnsw_partition_info('info_hnsw');
+
 -- an empty index
 CREATE TABLE info_empty (v vector(8));
 CREATE INDEX info_empty_v ON info_empty USING omenhnsw (v vector_l2_ops);
@@ -58,6 +64,28 @@ SELECT p.relid, i.dimensions, i.nodes FROM pg_partition_tree('public.info_part_v
 SELECT * FROM omenhnsw_index_info('info_part_tenant');
 SET ROLE regress_info_reader;
 SELECT * FROM omenhnsw_index_info('info_part_v');
+SELECT * FROM omenhnsw_partition_info('info_part_v');
+RESET ROLE;
+
+-- omenhnsw_partition_info: one row per leaf, also below a sub-partitioned partition,
+-- in the order of the leaves' names; one row for an index that is not partitioned
+CREATE TABLE info_part_3 PARTITION OF info_part FOR VALUES IN (3, 4) PARTITION BY LIST (tenant);
+CREATE TABLE info_part_3a PARTITION OF info_part_3 FOR VALUES IN (3);
+CREATE TABLE info_part_3b PARTITION OF info_part_3 FOR VALUES IN (4);
+INSERT INTO info_part SELECT 3 + i % 2, ARRAY[i, 2, 2, 3] FROM generate_series(1, 11) i;
+SELECT partition_index, dimensions, metric, quantization, m, ef_construction, nodes,
+       deleted_nodes, entry_level >= 0 AS has_entry, pages > 1 AS has_pages, format_version
+  FROM omenhnsw_partition_info('info_part_v');
+SELECT partition_index, nodes FROM omenhnsw_partition_info('info_part_3_v_idx');
+SELECT partition_index, nodes FROM omenhnsw_partition_info('info_part_1_v_idx');
+SELECT partition_index, nodes FROM omenhnsw_partition_info('info_small');
+SELECT * FROM omenhnsw_partition_info('info_part_tenant');
+SELECT * FROM omenhnsw_partition_info('info_part');
+-- SELECT on the partitioned table is enough for every partition, as for queries through it
+GRANT SELECT ON info_part TO regress_info_reader;
+SET ROLE regress_info_reader;
+SELECT partition_index, nodes FROM omenhnsw_partition_info('info_part_v');
+SELECT nodes FROM omenhnsw_index_info('info_part_1_v_idx');
 RESET ROLE;
 
 DROP TABLE info_t, info_empty, info_part;
