@@ -30,16 +30,19 @@
 #include "access/amapi.h"
 #include "access/genam.h"
 #include "access/reloptions.h"
+#include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/regproc.h"
 #include "utils/rel.h"
 #include "utils/selfuncs.h"
+#include "utils/syscache.h"
 
 #include "pg/omendb.h"
 #include "pg/omenhnsw.h"
@@ -356,7 +359,8 @@ OmenHnswMetricFromProc(Oid procoid)
 	if (strcmp(name, "l2_distance") == 0)
 		metric = OMEN_METRIC_L2;
 	else if (strcmp(name, "vector_negative_inner_product") == 0 ||
-			 strcmp(name, "halfvec_negative_inner_product") == 0)
+			 strcmp(name, "halfvec_negative_inner_product") == 0 ||
+			 strcmp(name, "sparsevec_negative_inner_product") == 0)
 		metric = OMEN_METRIC_IP;
 	else if (strcmp(name, "cosine_distance") == 0)
 		metric = OMEN_METRIC_COSINE;
@@ -366,6 +370,41 @@ OmenHnswMetricFromProc(Oid procoid)
 		metric = OMEN_METRIC_L2;	/* on 0/1 elements: sqrt of Hamming */
 	pfree(name);
 	return metric;
+}
+
+/*
+ * OmenHnswGetInputType
+ *		The input type of the index's opclass (see OmenHnswInputType).  Our
+ *		operator classes exist for vector, halfvec, sparsevec and bit only,
+ *		so the type's name decides; anything else is an ERROR.
+ */
+OmenHnswInputType
+OmenHnswGetInputType(Relation index)
+{
+	Oid			typid = index->rd_opcintype[0];
+	HeapTuple	tuple;
+	char	   *name;
+	int			result = -1;
+
+	if (typid == BITOID || typid == VARBITOID)
+		return OMENHNSW_INPUT_BIT;
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	name = NameStr(((Form_pg_type) GETSTRUCT(tuple))->typname);
+	if (strcmp(name, "vector") == 0)
+		result = OMENHNSW_INPUT_VECTOR;
+	else if (strcmp(name, "halfvec") == 0)
+		result = OMENHNSW_INPUT_HALFVEC;
+	else if (strcmp(name, "sparsevec") == 0)
+		result = OMENHNSW_INPUT_SPARSEVEC;
+	ReleaseSysCache(tuple);
+	if (result < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("omenhnsw cannot index values of type %s",
+						format_type_be(typid))));
+	return (OmenHnswInputType) result;
 }
 
 /*
@@ -390,7 +429,7 @@ OmenHnswGetMetric(Relation index)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("distance function %s is not supported by omenhnsw",
 						format_procedure(procoid)),
-				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops (halfvec_* for halfvec, bit_hamming_ops for bit).")));
+				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops (halfvec_* for halfvec, sparsevec_* for sparsevec, bit_hamming_ops for bit).")));
 	return (omen_metric_t) metric;
 }
 

@@ -305,8 +305,22 @@ typedef struct OmenHnswState
 	OmenHnswHandle *handle;		/* owns index */
 } OmenHnswState;
 
+/*
+ * What an index's values are: the opclass's input type (rd_opcintype[0]),
+ * which says how a value becomes the float vector the core indexes (see
+ * OmenHnswDatumToVector).  The varlena layouts alone cannot tell them apart.
+ */
+typedef enum OmenHnswInputType
+{
+	OMENHNSW_INPUT_VECTOR = 0,
+	OMENHNSW_INPUT_HALFVEC = 1,
+	OMENHNSW_INPUT_SPARSEVEC = 2,	/* densified: at most OMEN_MAX_DIM dimensions */
+	OMENHNSW_INPUT_BIT = 3		/* bits as 0/1 elements */
+} OmenHnswInputType;
+
 /* omenhnsw.c */
 extern int	OmenHnswMetricFromProc(Oid procoid);
+extern OmenHnswInputType OmenHnswGetInputType(Relation index);
 extern omen_metric_t OmenHnswGetMetric(Relation index);
 extern int	OmenHnswGetM(Relation index);
 extern int	OmenHnswGetEfConstruction(Relation index);
@@ -342,7 +356,8 @@ extern void OmenHnswFreePlanCb(void *p);
 extern void OmenHnswFreeBuilderCb(void *p);
 extern uint64 OmenHnswTidToPayload(ItemPointer tid);
 extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
-extern Vector *OmenHnswDatumToVector(Datum value);
+extern Vector *OmenHnswDatumToVector(Datum value, OmenHnswInputType type);
+extern void OmenHnswCheckSparseDim(int64 dim);
 extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
 extern void OmenHnswCheckRecordSize(Relation index, Size len);
 

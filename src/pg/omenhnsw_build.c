@@ -56,6 +56,7 @@ typedef struct OmenHnswBuildState
 	Relation	heap;
 	Relation	index;
 	omen_params_t params;
+	OmenHnswInputType inputType;
 	bool		dimKnown;
 	omen_builder_t *builder;
 	OmenHnswHandle *builderHandle;
@@ -86,6 +87,9 @@ CheckBuildParams(Relation index, omen_params_t *params)
 						 2 * params->m)));
 	if (params->dim == 0)
 		return;					/* checked once the dimension is known */
+	if (params->dim > OMEN_MAX_DIM &&
+		OmenHnswGetInputType(index) == OMENHNSW_INPUT_SPARSEVEC)
+		OmenHnswCheckSparseDim(params->dim);
 	if (params->dim > OMEN_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -410,7 +414,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 
 	oldcxt = MemoryContextSwitchTo(bs->tmpCxt);
-	vec = OmenHnswDatumToVector(values[0]);
+	vec = OmenHnswDatumToVector(values[0], bs->inputType);
 
 	if (!bs->dimKnown)
 	{
@@ -468,6 +472,7 @@ omenhnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.heap = heap;
 	bs.index = index;
 	InitParams(index, &bs.params);
+	bs.inputType = OmenHnswGetInputType(index);
 	bs.dimKnown = bs.params.dim > 0;
 	bs.budget = (size_t) maintenance_work_mem * 1024;
 	bs.nthreads = Min(max_parallel_maintenance_workers + 1, OMENHNSW_MAX_BUILD_THREADS);

@@ -627,7 +627,7 @@ omenhnswinsert(Relation index, Datum *values, bool *isnull,
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw insert",
 								ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
-	vec = OmenHnswDatumToVector(values[0]);
+	vec = OmenHnswDatumToVector(values[0], OmenHnswGetInputType(index));
 	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);

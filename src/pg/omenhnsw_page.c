@@ -29,7 +29,9 @@
 #include "utils/rel.h"
 #include "utils/varbit.h"
 
+#include "pg/halfvec.h"
 #include "pg/omenhnsw.h"
+#include "pg/sparsevec.h"
 
 /*
  * OmenHnswInitPage
@@ -684,56 +686,75 @@ OmenHnswPayloadToTid(uint64 payload, ItemPointer tid)
 
 /*
  * OmenHnswDatumToVector
- *		The float4 vector an indexed value stands for: a vector as it is, a
- *		halfvec converted to float4 (exactly), a bit string as 0/1 elements
- *		(so that squared L2 distance is Hamming distance).
- *
- * The three varlena layouts are told apart by their size, which is
- * unambiguous: after the 4-byte header a vector holds int16 dim, int16 0 and
- * 4 * dim bytes, a halfvec the same fields and 2 * dim bytes, a bit string an
- * int32 length and (length + 7) / 8 bytes.
+ *		The float4 vector an indexed value of the given type stands for: a
+ *		vector as it is, a halfvec converted to float4 (exactly), a sparsevec
+ *		densified (ERROR beyond OMEN_MAX_DIM dimensions: 16,000 floats is
+ *		64 kB per value), a bit string as 0/1 elements (so that squared L2
+ *		distance is Hamming distance, and the Jaccard metric sees sets).
  *
  * Result: the detoasted vector or a palloc'd one in CurrentMemoryContext.
  */
 Vector *
-OmenHnswDatumToVector(Datum value)
+OmenHnswDatumToVector(Datum value, OmenHnswInputType type)
 {
 	struct varlena *v = PG_DETOAST_DATUM(value);
-	Size		payload = VARSIZE(v) - VARHDRSZ;
-	Vector	   *vec = (Vector *) v;
 	Vector	   *result;
 
-	if (vec->unused == 0 && vec->dim >= 1)
+	switch (type)
 	{
-		if (payload == 4 + sizeof(float) * (Size) vec->dim)
-			return vec;
-		if (payload == 4 + sizeof(uint16) * (Size) vec->dim)
-		{
-			result = InitVector(vec->dim);
-			omen_f16_to_f32((const uint16 *) ((char *) v + offsetof(Vector, x)),
-							result->x, vec->dim);
-			return result;
-		}
-	}
-	{
-		VarBit	   *bits = (VarBit *) v;
-		int			len = VARBITLEN(bits);
+		case OMENHNSW_INPUT_VECTOR:
+			return (Vector *) v;
+		case OMENHNSW_INPUT_HALFVEC:
+			{
+				HalfVector *hv = (HalfVector *) v;
 
-		/* VARBITBYTES is what the varlena holds after the length field */
-		if (len >= 0 &&
-			(Size) VARBITBYTES(bits) == (Size) (len + BITS_PER_BYTE - 1) / BITS_PER_BYTE)
-		{
-			bits8	   *p = VARBITS(bits);
+				result = InitVector(hv->dim);
+				omen_f16_to_f32(hv->x, result->x, hv->dim);
+				return result;
+			}
+		case OMENHNSW_INPUT_SPARSEVEC:
+			{
+				SparseVector *sv = (SparseVector *) v;
+				const float *values = SPARSEVEC_VALUES(sv);
 
-			VectorCheckDim(len);
-			result = InitVector(len);
-			for (int i = 0; i < len; i++)
-				result->x[i] = (p[i / BITS_PER_BYTE] >> (7 - i % BITS_PER_BYTE)) & 1;
-			return result;
-		}
+				OmenHnswCheckSparseDim(sv->dim);
+				result = InitVector(sv->dim);
+				for (int i = 0; i < sv->nnz; i++)
+					result->x[sv->indices[i]] = values[i];
+				return result;
+			}
+		case OMENHNSW_INPUT_BIT:
+			{
+				VarBit	   *bits = (VarBit *) v;
+				int			len = VARBITLEN(bits);
+				bits8	   *p = VARBITS(bits);
+
+				VectorCheckDim(len);
+				result = InitVector(len);
+				for (int i = 0; i < len; i++)
+					result->x[i] = (p[i / BITS_PER_BYTE] >> (7 - i % BITS_PER_BYTE)) & 1;
+				return result;
+			}
 	}
-	elog(ERROR, "omenhnsw: indexed value is not a vector, halfvec or bit string");
+	elog(ERROR, "omenhnsw: unknown input type %d", (int) type);
 	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * OmenHnswCheckSparseDim
+ *		ERROR unless a sparsevec of dim dimensions can be indexed: the index
+ *		keeps sparse vectors densified, within the core's dimension limit.
+ */
+void
+OmenHnswCheckSparseDim(int64 dim)
+{
+	if (dim > OMEN_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("omenhnsw indexes support sparsevec values of at most %d dimensions, not " INT64_FORMAT,
+						OMEN_MAX_DIM, dim),
+				 errhint("The index stores sparse vectors densified. Index a column of at most %d dimensions (for example an expression that maps the indices into a smaller space), or query this column without an index: ORDER BY ... LIMIT then reads every row.",
+						 OMEN_MAX_DIM)));
 }
 
 /*

@@ -12,8 +12,9 @@
  *	- exact candidates (quantization 'none' with L2, inner product or L1;
  *	  omen_index_exact_candidates): the core's distances are that value; a
  *	  batch is ef_search candidates.
- *	- otherwise (quantized codes; and cosine, whose records hold normalised
- *	  vectors): candidate distances are estimates.  A batch is ef_search *
+ *	- otherwise (quantized codes; cosine, whose records hold normalised
+ *	  vectors; sparsevec, whose ORDER BY value is the sparsevec operator's,
+ *	  not the dense kernels'): candidate distances are estimates.  A batch is ef_search *
  *	  omenhnsw.rerank_factor candidates; for each one the shim fetches the
  *	  heap row with the scan's snapshot (invisible rows are dropped),
  *	  computes the indexed value (the expression's value for an expression
@@ -71,6 +72,7 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "utils/datum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -104,7 +106,9 @@ typedef struct OmenHnswScanOpaqueData
 	OmenHnswState state;
 	OmenHnswStorage storage;
 	omen_scan_t *search;
+	OmenHnswInputType inputType;	/* what the indexed values are */
 	Vector	   *query;
+	Datum		queryDatum;		/* sparsevec: the query as given, in queryCxt */
 	uint32		batchSize;
 	omen_candidate_t *cands;	/* batchSize, in queryCxt */
 	float8	   *minEstimate;	/* bounded order: minEstimate[i] = least estimate
@@ -195,6 +199,7 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->state.index = NULL;
 	so->state.handle = NULL;
 	so->query = NULL;
+	so->queryDatum = (Datum) 0;
 	so->cands = NULL;
 	so->pool = NULL;
 	so->npool = 0;
@@ -259,9 +264,10 @@ StartSearch(IndexScanDesc scan)
 		return false;			/* empty index */
 	}
 
+	so->inputType = OmenHnswGetInputType(index);
 	if (!so->walk)
 	{
-		query = OmenHnswDatumToVector(key->sk_argument);
+		query = OmenHnswDatumToVector(key->sk_argument, so->inputType);
 		if (query->dim != (int) so->state.meta.dim)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
@@ -272,6 +278,9 @@ StartSearch(IndexScanDesc scan)
 		so->query = (Vector *) palloc(VARSIZE(query));
 		memcpy(so->query, query, VARSIZE(query));
 		qx = so->query->x;
+		if (so->inputType == OMENHNSW_INPUT_SPARSEVEC)
+			so->queryDatum = datumCopy(PointerGetDatum(PG_DETOAST_DATUM(key->sk_argument)),
+									   false, -1);
 		if (so->state.meta.metric == OMEN_METRIC_COSINE &&
 			omen_dot(qx, qx, (uint32) query->dim) == 0.0f)
 		{
@@ -283,7 +292,14 @@ StartSearch(IndexScanDesc scan)
 	}
 
 	efSearch = so->settings.efSearch;
-	so->exact = so->walk || omen_index_exact_candidates(so->state.index);
+	/*
+	 * A sparsevec's ORDER BY value is the sparsevec operator's (a merge over
+	 * the non-zero elements, summed in another order than the core's dense
+	 * kernels): its candidates are always re-ranked from the row.
+	 */
+	so->exact = so->walk ||
+		(omen_index_exact_candidates(so->state.index) &&
+		 so->inputType != OMENHNSW_INPUT_SPARSEVEC);
 	so->batchSize = efSearch;
 	if (!so->exact)
 		so->batchSize *= omenhnsw_rerank_factor;
@@ -404,7 +420,18 @@ ExactDistance(IndexScanDesc scan, ItemPointer tid, float8 *distance)
 	if (VARATT_IS_EXTERNAL(DatumGetPointer(values[0])) ||
 		VARATT_IS_COMPRESSED(DatumGetPointer(values[0])))
 		so->lazy = true;		/* each fetch reads TOAST or decompresses */
-	vec = OmenHnswDatumToVector(values[0]);
+	if (so->inputType == OMENHNSW_INPUT_SPARSEVEC)
+	{
+		/* the ORDER BY operator itself (dimensions were checked on insert) */
+		ScanKey		key = &scan->orderByData[0];
+
+		*distance = DatumGetFloat8(FunctionCall2Coll(&key->sk_func, key->sk_collation,
+													 values[0], so->queryDatum));
+		ResetExprContext(econtext);
+		ExecClearTuple(so->slot);
+		return true;
+	}
+	vec = OmenHnswDatumToVector(values[0], so->inputType);
 	if (vec->dim != so->query->dim)
 	{
 		ResetExprContext(econtext);

@@ -38,24 +38,8 @@
 #include "utils/numeric.h"
 
 #include "pg/halfvec.h"
+#include "pg/sparsevec.h"
 #include "pg/vector.h"
-
-#define SPARSEVEC_MAX_DIM 1000000000
-#define SPARSEVEC_MAX_NNZ 16000
-
-typedef struct SparseVector
-{
-	int32		vl_len_;		/* varlena header (do not touch directly!) */
-	int32		dim;			/* number of dimensions */
-	int32		nnz;			/* number of non-zero elements */
-	int32		unused;			/* reserved, always zero */
-	int32		indices[FLEXIBLE_ARRAY_MEMBER]; /* then nnz float4 values */
-} SparseVector;
-
-#define SPARSEVEC_SIZE(nnz) \
-	(offsetof(SparseVector, indices) + (sizeof(int32) + sizeof(float)) * (Size) (nnz))
-#define SPARSEVEC_VALUES(v)		((float *) ((v)->indices + (v)->nnz))
-#define PG_GETARG_SPARSEVEC_P(n) ((SparseVector *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
 /* ----------------------------------------------------------------
  *		Checks and construction

@@ -337,7 +337,7 @@ def main():
         raise AssertionError("accepted an infinite half")
 
     @test
-    def knn_halfvec_hnsw_and_sparsevec_with_bound_parameters():
+    def knn_halfvec_and_sparsevec_hnsw_with_bound_parameters():
         conn.execute("TRUNCATE client_types")
         conn.adapters.register_dumper(HalfVec, half_text)
         with conn.cursor() as cur:
@@ -345,6 +345,7 @@ def main():
                             [(i, HalfVec([float(i), float(i % 7), 1.0]),
                               SparseVec(5, {0: float(i), 3: float(i % 7)})) for i in range(200)])
         conn.execute("CREATE INDEX client_types_h ON client_types USING hnsw (h halfvec_l2_ops)")
+        conn.execute("CREATE INDEX client_types_s ON client_types USING hnsw (s sparsevec_l2_ops)")
         conn.execute("SET enable_seqscan = off")
         for hd, sd in ((half_text, sparse_text), (half_binary, sparse_binary)):
             conn.adapters.register_dumper(HalfVec, hd)
@@ -356,6 +357,9 @@ def main():
                 cur.execute("SELECT id FROM client_types ORDER BY h <-> %s LIMIT 3", (HalfVec([50.2, 1, 1]),),
                             prepare=True)
                 assert [r[0] for r in cur.fetchall()] == [50, 51, 49]
+                plan = "\n".join(r[0] for r in cur.execute(
+                    "EXPLAIN SELECT id FROM client_types ORDER BY s <-> %s LIMIT 3", (SparseVec(5, {0: 50.2}),)))
+                assert "client_types_s" in plan, plan
                 cur.execute("SELECT id FROM client_types ORDER BY s <-> %s LIMIT 3",
                             (SparseVec(5, {0: 50.2, 3: 1.0}),), prepare=True)
                 assert [r[0] for r in cur.fetchall()] == [50, 51, 49]

@@ -33,7 +33,10 @@ FROM upgrade_items WHERE id IN (5, 6) ORDER BY id;
 CREATE INDEX upgrade_items_hnsw ON upgrade_items USING hnsw ((embedding::halfvec(3)) halfvec_l2_ops);
 SET enable_seqscan = off;
 SELECT id FROM upgrade_items ORDER BY embedding::halfvec(3) <-> '[10,0,1]' LIMIT 3;
+CREATE INDEX upgrade_items_sparse ON upgrade_items USING hnsw ((embedding::sparsevec(3)) sparsevec_l2_ops);
+SELECT id FROM upgrade_items ORDER BY embedding::sparsevec(3) <-> '{1:10,3:1}/3' LIMIT 3;
 RESET enable_seqscan;
+SELECT partition_index, nodes FROM omenhnsw_partition_info('upgrade_items_sparse');
 
 CREATE TEMP TABLE updated_objects AS
   SELECT pg_describe_object(classid, objid, objsubid) AS obj
