@@ -82,6 +82,19 @@ CREATE OPERATOR CLASS bit_hamming_ops
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
 	FUNCTION 1 hamming_distance(bit, bit);
 
+-- Jaccard distance on bit strings: the bits as 0/1 elements under the core's Jaccard metric
+-- (1 - |a AND b| / |a OR b| from the dot product and the two set sizes), re-ranked with the exact
+-- value, which equals jaccard_distance().
+CREATE OPERATOR CLASS bit_jaccard_ops
+	FOR TYPE bit USING omenhnsw AS
+	OPERATOR 1 <%> (bit, bit) FOR ORDER BY float_ops,
+	FUNCTION 1 jaccard_distance(bit, bit);
+
+CREATE OPERATOR CLASS bit_jaccard_ops
+	FOR TYPE bit USING hnsw AS
+	OPERATOR 1 <%> (bit, bit) FOR ORDER BY float_ops,
+	FUNCTION 1 jaccard_distance(bit, bit);
+
 CREATE FUNCTION omendb_ivfflat_handler(internal) RETURNS index_am_handler
 	AS 'MODULE_PATHNAME' LANGUAGE C;
 

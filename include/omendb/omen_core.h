@@ -96,7 +96,8 @@ float		omen_l1(const float *a, const float *b, uint32_t n);
 /*
  * The distance the SQL operator of `metric` (omen_metric_t) returns: <-> Euclidean, <#> negative
  * inner product, <=> cosine distance (1 - cosine similarity clamped to [0, 2]; NaN when either
- * vector has zero norm), <+> L1.  The one definition of each distance (src/core/distance.hpp): the
+ * vector has zero norm), <+> L1; OMEN_METRIC_JACCARD is <%> on bit strings given as 0/1 elements
+ * (1 - dot / (|a|^2 + |b|^2 - dot), 1 when both are zero).  The one definition of each distance (src/core/distance.hpp): the
  * SQL operators and index scans both return this value, so an index scan orders rows by exactly
  * the value the SELECT list shows.
  */
@@ -122,7 +123,10 @@ typedef enum omen_metric
 	OMEN_METRIC_L2 = 0,			/* distance reported as Euclidean distance (not squared) */
 	OMEN_METRIC_IP = 1,			/* reported as the negative inner product */
 	OMEN_METRIC_COSINE = 2,		/* reported as 1 - cosine similarity */
-	OMEN_METRIC_L1 = 3			/* reported as the sum of absolute differences */
+	OMEN_METRIC_L1 = 3,			/* reported as the sum of absolute differences */
+	OMEN_METRIC_JACCARD = 4		/* on 0/1 vectors (bit strings): reported as
+								 * 1 - |a AND b| / |a OR b|, 1 when both are
+								 * empty (the bit operator <%>) */
 } omen_metric_t;
 
 typedef enum omen_quant

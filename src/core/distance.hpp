@@ -6,7 +6,10 @@
 //
 // Each distance is a kernel result (float, from the kernel set in use) widened to double and
 // finished in double: L2 = sqrt(l2sq), IP = -dot, L1 = l1, cosine = 1 - dot / sqrt(|a|^2 |b|^2)
-// clamped to [0, 2], NaN when either vector has zero norm.  Every kernel is symmetric in its two
+// clamped to [0, 2], NaN when either vector has zero norm; Jaccard (bit strings as 0/1 elements)
+// = 1 - dot / (|a|^2 + |b|^2 - dot) from the cosine kernel's three sums, which are exact integers
+// for 0/1 vectors (below 2^24), so it equals the bit-string jaccard_distance() bit for bit; 1 when
+// both are empty.  Every kernel is symmetric in its two
 // arguments element by element, so the order of a and b never changes a bit of the result.
 //
 // Includes no PostgreSQL headers.
@@ -26,6 +29,14 @@ inline double sql_distance(const KernelTable& k, uint32_t metric, const float* a
         case OMEN_METRIC_L2: return std::sqrt(static_cast<double>(k.l2sq(a, b, n)));
         case OMEN_METRIC_IP: return -static_cast<double>(k.dot(a, b, n));
         case OMEN_METRIC_L1: return static_cast<double>(k.l1(a, b, n));
+        case OMEN_METRIC_JACCARD: {
+            float p[3];
+            k.cosine_parts(a, b, n, p);
+            const double both = p[0];
+            const double either = static_cast<double>(p[1]) + static_cast<double>(p[2]) - both;
+            if (either == 0.0) return 1.0;
+            return 1.0 - both / either;
+        }
         default: {
             float p[3];
             k.cosine_parts(a, b, n, p);

@@ -26,7 +26,11 @@ struct Index {
     // The SQL operator's distance between two raw vectors (distance.hpp).
     double sql_distance(const float* a, const float* b) const;
     // Candidates carry the SQL distance itself (see omen_index_exact_candidates).
-    bool exact_candidates() const { return params.quant == OMEN_QUANT_NONE && params.metric != OMEN_METRIC_COSINE; }
+    // Jaccard's internal distance is computed in float, the SQL one in double: not bit-identical.
+    bool exact_candidates() const {
+        return params.quant == OMEN_QUANT_NONE && params.metric != OMEN_METRIC_COSINE &&
+               params.metric != OMEN_METRIC_JACCARD;
+    }
     // An internal distance as a candidate's SQL-unit distance: exact where exact_candidates(),
     // else the estimate converted.
     double candidate_distance(float d) const;

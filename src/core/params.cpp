@@ -7,7 +7,7 @@ namespace omendb::core {
 
 bool params_valid(const omen_params_t& p) {
     if (p.dim < 1 || p.dim > OMEN_MAX_DIM) return false;
-    if (p.metric > OMEN_METRIC_L1) return false;
+    if (p.metric > OMEN_METRIC_JACCARD) return false;
     if (p.quant > OMEN_QUANT_RABITQ) return false;
     if (p.m < OMEN_MIN_M || p.m > OMEN_MAX_M) return false;
     if (p.ef_construction < 2 * p.m || p.ef_construction > OMEN_MAX_EF_CONSTRUCTION) return false;

@@ -163,7 +163,14 @@ bool Quantizer::deserialize(const uint8_t* in, size_t len) {
     return true;
 }
 
-float Quantizer::exact(const float* a, const float* b) const { return exact_sign_ * exact_fn_(a, b, dim); }
+float Quantizer::exact(const float* a, const float* b) const {
+    if (metric == OMEN_METRIC_JACCARD) {
+        float p[3];
+        kernels().cosine_parts(a, b, dim, p);
+        return jaccard_from_parts(p[0], p[1], p[2]);
+    }
+    return exact_sign_ * exact_fn_(a, b, dim);
+}
 
 float Quantizer::pair(const uint8_t* pa, const uint8_t* pb) const {
     if (!quantized()) {
@@ -264,6 +271,12 @@ float QueryDist::operator()(const uint8_t* p) const {
             float l2 = no * no + qnorm_ * qnorm_ - 2 * rr;
             return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * qz.dim / 3.14159265f);
         }
+        case OMEN_METRIC_JACCARD: {
+            // |q|^2 = |q - c|^2 + 2 <q - c, c> + |c|^2 = qnorm^2 + 2 cq - |c|^2
+            const float oc = rec_corr(p, 2);
+            return jaccard_from_parts(rr + oc + cq_, no * no + 2 * oc + qz.mean_sq,
+                                      qnorm_ * qnorm_ + 2 * cq_ - qz.mean_sq);
+        }
         default: return no * no + qnorm_ * qnorm_ - 2 * rr;
     }
 }
@@ -272,7 +285,9 @@ float QueryDist::error(const uint8_t* p, float d) const {
     const Quantizer& qz = *qz_;
     if (!qz.quantized()) return 0.0f;
     constexpr float kUnknown = std::numeric_limits<float>::infinity();
-    if (qz.quant != OMEN_QUANT_RABITQ || symmetric_ || qz.metric == OMEN_METRIC_L1) return kUnknown;
+    if (qz.quant != OMEN_QUANT_RABITQ || symmetric_ || qz.metric == OMEN_METRIC_L1 ||
+        qz.metric == OMEN_METRIC_JACCARD)
+        return kUnknown;
     const float no = rec_corr(p, 0), scale = rec_corr(p, 1);
     if (scale == 0.0f) return no == 0.0f ? 0.0f : kUnknown;
     // |d|^2: levels are +-1 where the two planes differ and +-L where they agree (padding bits are

@@ -5,6 +5,9 @@
 //   COSINE  squared Euclidean distance between the L2-normalised vectors (= 2 - 2 cos)
 //   IP      minus the inner product
 //   L1      sum of absolute differences (quantized modes: an estimate derived from the L2 estimate)
+//   JACCARD 1 - <a, b> / (|a|^2 + |b|^2 - <a, b>) on 0/1 vectors, i.e. the Jaccard distance of the
+//           sets of set bits (quantized modes: from the inner-product estimate and each side's
+//           exact |o|^2 = |r|^2 + 2 oc + |c|^2; no error model)
 // to_sql() converts them to the units of omen_metric_t.
 //
 // Binary and RaBitQ modes code r = R (o - c): c is the data mean (of the normalised vectors for
@@ -125,6 +128,14 @@ private:
     bool symmetric_ = false;
 };
 
+// Jaccard distance from <a, b>, |a|^2 and |b|^2 (set sizes for 0/1 vectors): 1 when both are
+// empty; an estimate of <a, b> at or above |a|^2 + |b|^2 (impossible for exact values) gives 0.
+inline float jaccard_from_parts(float ab, float aa, float bb) {
+    if (aa + bb < 0.5f) return 1.0f;
+    const float either = aa + bb - ab;
+    return either > 0.0f ? 1.0f - ab / either : 0.0f;
+}
+
 inline float Quantizer::sym_estimate(uint64_t ham, float na, float nb, float oca, float ocb) const {
     float rr = na * nb * ham_to_ip(ham);
     switch (metric) {
@@ -133,6 +144,8 @@ inline float Quantizer::sym_estimate(uint64_t ham, float na, float nb, float oca
             float l2 = na * na + nb * nb - 2 * rr;
             return std::sqrt(std::max(l2, 0.0f)) * std::sqrt(2.0f * dim / static_cast<float>(kPi));
         }
+        case OMEN_METRIC_JACCARD:
+            return jaccard_from_parts(rr + oca + ocb + mean_sq, na * na + 2 * oca + mean_sq, nb * nb + 2 * ocb + mean_sq);
         default: return na * na + nb * nb - 2 * rr;
     }
 }

@@ -368,6 +368,8 @@ OmenHnswMetricFromProc(Oid procoid)
 		metric = OMEN_METRIC_L1;
 	else if (strcmp(name, "hamming_distance") == 0)
 		metric = OMEN_METRIC_L2;	/* on 0/1 elements: sqrt of Hamming */
+	else if (strcmp(name, "jaccard_distance") == 0)
+		metric = OMEN_METRIC_JACCARD;	/* on 0/1 elements */
 	pfree(name);
 	return metric;
 }
@@ -429,7 +431,7 @@ OmenHnswGetMetric(Relation index)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("distance function %s is not supported by omenhnsw",
 						format_procedure(procoid)),
-				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops (halfvec_* for halfvec, sparsevec_* for sparsevec, bit_hamming_ops for bit).")));
+				 errhint("Use one of the operator classes vector_l2_ops, vector_ip_ops, vector_cosine_ops or vector_l1_ops (halfvec_* for halfvec, sparsevec_* for sparsevec, bit_hamming_ops or bit_jaccard_ops for bit).")));
 	return (omen_metric_t) metric;
 }
 

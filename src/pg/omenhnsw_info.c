@@ -59,6 +59,8 @@ MetricName(uint32 metric)
 			return "cosine";
 		case OMEN_METRIC_L1:
 			return "l1";
+		case OMEN_METRIC_JACCARD:
+			return "jaccard";
 	}
 	return "unknown";
 }

@@ -163,7 +163,7 @@ TEST(CApi, BadParams) {
     };
     bad([](omen_params_t& p) { p.dim = 0; });
     bad([](omen_params_t& p) { p.dim = OMEN_MAX_DIM + 1; });
-    bad([](omen_params_t& p) { p.metric = 4; });
+    bad([](omen_params_t& p) { p.metric = OMEN_METRIC_JACCARD + 1; });
     bad([](omen_params_t& p) { p.quant = 3; });
     bad([](omen_params_t& p) { p.m = 1; });
     bad([](omen_params_t& p) { p.m = 101; });

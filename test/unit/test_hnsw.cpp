@@ -68,7 +68,7 @@ double eval(const Builder& b, const Data& queries, const std::vector<std::vector
 }
 
 const char* metric_name(uint32_t m) {
-    static const char* names[] = {"l2", "ip", "cosine", "l1"};
+    static const char* names[] = {"l2", "ip", "cosine", "l1", "jaccard"};
     return names[m];
 }
 const char* quant_name(uint32_t q) {
@@ -300,4 +300,30 @@ TEST(Hnsw, LayoutOrderKeepsNeighboursTogether) {
     double layout = same_page([&](uint32_t i) { return pos[i] / per_page; });
     std::printf("  same-page neighbour edges: add order %.3f, layout order %.3f\n", add_order, layout);
     EXPECT_GT(layout, 3 * add_order);
+}
+
+// Jaccard on bit sets (bit_jaccard_ops): the exact distance is jaccard_distance() bit for bit,
+// including both sets empty (1), and every quantization mode finds the Jaccard neighbours.
+TEST(Hnsw, JaccardOnBitSets) {
+    const uint32_t dim = 256;
+    Data base = make_bits(3000, dim, 40, 0.2f, 0.08f, 1);
+    Data queries = make_bits(60, dim, 40, 0.2f, 0.08f, 2);
+    for (uint32_t q = 0; q < queries.n; q++)
+        for (uint32_t i = 0; i < base.n; i += 97) {
+            const double want = exact_distance(OMEN_METRIC_JACCARD, queries.row(q), base.row(i), dim);
+            ASSERT_EQ(omen_distance(OMEN_METRIC_JACCARD, queries.row(q), base.row(i), dim), want);
+        }
+    std::vector<float> zero(dim, 0.0f);
+    EXPECT_EQ(omen_distance(OMEN_METRIC_JACCARD, zero.data(), zero.data(), dim), 1.0);
+    EXPECT_EQ(omen_distance(OMEN_METRIC_JACCARD, zero.data(), base.row(0), dim), 1.0);
+    EXPECT_EQ(omen_distance(OMEN_METRIC_JACCARD, base.row(0), base.row(0), dim), 0.0);
+
+    auto gt = brute_force(base, queries, OMEN_METRIC_JACCARD, 10);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_BINARY, OMEN_QUANT_RABITQ}) {
+        auto b = build(base, params(dim, OMEN_METRIC_JACCARD, quant), 1);
+        const uint32_t ef = quant == OMEN_QUANT_NONE ? 64 : 200;
+        double r = eval(*b, queries, gt, ef, quant != OMEN_QUANT_NONE);
+        std::printf("  recall@10 jaccard/%s ef=%u: %.3f\n", quant_name(quant), ef, r);
+        EXPECT_GE(r, quant == OMEN_QUANT_BINARY ? 0.9 : 0.95);
+    }
 }

@@ -40,6 +40,30 @@ inline Data make_data(uint32_t n, uint32_t dim, uint32_t clusters, uint64_t seed
     return d;
 }
 
+// n rows of dim 0/1 values: each row flips each bit of one of `clusters` random prototypes
+// (a fraction `density` of bits set) with probability `flip`.
+inline Data make_bits(uint32_t n, uint32_t dim, uint32_t clusters, float density, float flip, uint64_t seed) {
+    Data d;
+    d.n = n;
+    d.dim = dim;
+    d.v.resize(static_cast<size_t>(n) * dim);
+    std::mt19937_64 rng(77 + dim);
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    std::vector<float> protos(static_cast<size_t>(clusters) * dim);
+    for (auto& p : protos) p = u(rng) < density ? 1.0f : 0.0f;
+    rng.seed(seed);
+    std::uniform_int_distribution<uint32_t> pick(0, clusters - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        const float* p = &protos[static_cast<size_t>(pick(rng)) * dim];
+        for (uint32_t j = 0; j < dim; j++) {
+            float b = p[j];
+            if (u(rng) < flip) b = 1.0f - b;
+            d.v[static_cast<size_t>(i) * dim + j] = b;
+        }
+    }
+    return d;
+}
+
 // Exact distance in SQL units, in double.
 inline double exact_distance(uint32_t metric, const float* a, const float* b, uint32_t dim) {
     double s = 0, aa = 0, bb = 0;
@@ -55,6 +79,7 @@ inline double exact_distance(uint32_t metric, const float* a, const float* b, ui
         case OMEN_METRIC_L2: return std::sqrt(s);
         case OMEN_METRIC_L1: return s;
         case OMEN_METRIC_IP: return -s;
+        case OMEN_METRIC_JACCARD: return aa + bb - s == 0 ? 1.0 : 1.0 - s / (aa + bb - s);
         default: return 1.0 - s / std::sqrt(aa * bb);
     }
 }
