@@ -132,10 +132,11 @@ IsOmenHnswAm(Oid amoid)
 
 /*
  * CheckIndexInfoTarget
- *		Before any lock: the relation is an omenhnsw index and the caller may
- *		read its table.  Reads the catalogs through the syscache only, so a
- *		concurrent DDL can still change the answer; the caller checks again
- *		under the lock.  Returns the table's OID.
+ *		Before any lock: the relation is an omenhnsw index (a partitioned one
+ *		only if allowPartitioned) and, if checkAcl, the caller may read its
+ *		table.  Reads the catalogs through the syscache only, so a concurrent
+ *		DDL can still change the answer; the caller checks again under the
+ *		lock.  Returns the table's OID.
  */
 static Oid
 CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl)
