@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PGXS_DIR=$(pg_config --pkglibdir)/pgxs
 work=$(mktemp -d /tmp/omendb-tap.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP_TAP:-}" ] || rm -rf "$work"' EXIT
 cp -r test/t "$work/t"
 tests=()
 for name in "$@"; do tests+=("t/$(basename "$name")"); done

@@ -263,7 +263,7 @@ void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap) {
         if (!dup) cs.push_back(Cand{pair(base, x), x});
     }
     std::sort(cs.begin(), cs.end(), CandLess());
-    select_heuristic(cs, cap, [this](uint32_t a, uint32_t b) { return pair(a, b); }, w.keep);
+    select_heuristic(cs, cap, [this](uint32_t a, uint32_t b) { return pair(a, b); }, w.keep, keep_pruned());
     l[0] = static_cast<uint32_t>(w.keep.size());
     for (size_t i = 0; i < w.keep.size(); i++) l[1 + i] = w.keep[i].id;
 }
@@ -301,7 +301,7 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         for (const Cand& c : w.found)
             if (c.id != q) w.cands.push_back(c);
         if (concurrent && level == 0) add_concurrent_peers(w, g, q, ticket);
-        select_heuristic(w.cands, m_, pf, w.chosen[level]);
+        select_heuristic(w.cands, m_, pf, w.chosen[level], keep_pruned());
         w.entries = w.found;
     }
 

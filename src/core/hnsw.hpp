@@ -216,11 +216,17 @@ bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t 
     return true;
 }
 
-// Neighbour selection heuristic (HNSW Algorithm 4 without extendCandidates / keepPruned):
-// candidates sorted ascending by distance to the base; keep c unless some already kept r is
-// closer to c than the base is.  pair(a, b) returns the internal distance between two ids.
+// Neighbour selection heuristic (HNSW Algorithm 4 without extendCandidates): candidates sorted
+// ascending by distance to the base; keep c unless some already kept r is closer to c than the
+// base is.  pair(a, b) returns the internal distance between two ids.  With keep_pruned
+// (keepPrunedConnections), the slots the heuristic left empty take the pruned candidates, nearest
+// first.  Used for inner product, whose "distance" is no metric: there the heuristic prunes so
+// hard that lists stay short and searches miss (pgvector's recall test, 10,000 3-d rows: recall@20
+// 0.895-0.9675 without).  For the metrics it costs build time (siftsmall: 0.25 -> 0.50 s) and QPS
+// at equal recall, for no gain.
 template <class PairFn>
-void select_heuristic(const std::vector<Cand>& sorted, uint32_t max_n, PairFn&& pair, std::vector<Cand>& out) {
+void select_heuristic(const std::vector<Cand>& sorted, uint32_t max_n, PairFn&& pair, std::vector<Cand>& out,
+                      bool keep_pruned = false) {
     out.clear();
     if (sorted.size() <= max_n) {
         // Fewer candidates than slots: the heuristic could only drop some; keep them all when
@@ -228,7 +234,11 @@ void select_heuristic(const std::vector<Cand>& sorted, uint32_t max_n, PairFn&& 
         out = sorted;
         return;
     }
-    for (const Cand& c : sorted) {
+    size_t pruned_from = sorted.size();
+    thread_local std::vector<uint8_t> kept;
+    kept.assign(sorted.size(), 0);
+    for (size_t i = 0; i < sorted.size(); i++) {
+        const Cand& c = sorted[i];
         if (out.size() >= max_n) break;
         bool good = true;
         for (const Cand& r : out) {
@@ -237,8 +247,16 @@ void select_heuristic(const std::vector<Cand>& sorted, uint32_t max_n, PairFn&& 
                 break;
             }
         }
-        if (good) out.push_back(c);
+        if (good) {
+            out.push_back(c);
+            kept[i] = 1;
+        } else if (pruned_from == sorted.size()) {
+            pruned_from = i;
+        }
     }
+    if (!keep_pruned) return;
+    for (size_t i = pruned_from; i < sorted.size() && out.size() < max_n; i++)
+        if (!kept[i]) out.push_back(sorted[i]);
 }
 
 }  // namespace omendb::core

@@ -129,10 +129,20 @@ Scan::Item Scan::pop(std::vector<Item>& heap) {
     return it;
 }
 
-// The settle margin is this many times the largest drop seen.  Measured on 8,000 x 48 Gaussian
-// rows, 20 queries each at (ef_search, LIMIT) = (10, 100), (40, 10), (40, 1000): with 1x, strict
-// order skipped 7-24 late rows per 20 queries (quantization none); with 2x, 0-1; with 3x, none.
-constexpr float kSettleFactor = 2.0f;
+// The settle margin is this many times the largest drop seen (in SQL units, so that it does not
+// grow with the distance as squared L2 distances would).  Measured on 8,000 x 48 Gaussian rows, 20
+// queries each at (ef_search, LIMIT) = (10, 100), (40, 10), (40, 1000): with 1x, strict order
+// skipped 7-24 late rows per 20 queries (quantization none); with 2x, 0-1; with 3x, none.
+constexpr double kSettleFactor = 2.0;
+// With estimated distances the margin is learnt from noise as much as from the graph: at 768
+// dimensions one large estimation error made it wider than the whole spread of distances, and 40%
+// of LIMIT 10 queries then expanded the entire graph before handing anything out (16 ms instead of
+// 0.4 ms on 20,000 rows).  So there a node that no unexpanded node beats even without the margin
+// waits at most this many expansions (20,000 x 768: 16 left the slowest fifth at 2 ms, 4 at 0.7
+// ms; the shim's own hold, which allows for the estimation error, kept strict order from skipping
+// any row at 48 dimensions).  Exact distances learn a true margin and wait for it: with this budget
+// they skipped 310 rows in 20 queries of LIMIT 100 at ef_search 10.
+constexpr uint32_t kSettleBudget = 4;
 
 // Read it's full record, push its unvisited layer-0 neighbours (their estimates into fresh_) and
 // widen the settle margin by any drop from it to them.  false on storage failure or corrupt level.
@@ -159,7 +169,11 @@ bool Scan::expand(const Item& it) {
         Item n = make_item(r, ids_[i], qd_(r));
         push(n);
         fresh_.push_back(n.d);
-        if (kSettleFactor * (it.d - n.d) > margin_) margin_ = kSettleFactor * (it.d - n.d);
+        const double drop = ix_.candidate_distance(it.d) - ix_.candidate_distance(n.d);
+        if (!phase1_done_)
+            phase1_drops_.push_back({it.d, drop});
+        else if (kSettleFactor * drop > margin_)
+            margin_ = kSettleFactor * drop;
     }
     return true;
 }
@@ -175,9 +189,11 @@ bool Scan::start() {
         corrupt = g.corrupt;
         return false;
     }
-    // Beam search on layer 0 with ef; everything discovered stays in pending_ / frontier_.  The
-    // settle margin starts from the drops seen here only once the beam has narrowed to the ef
-    // best: the first steps from a far entry drop a lot and say nothing about the continuation.
+    // Beam search on layer 0 with ef; everything discovered stays in pending_ / frontier_.  Most
+    // drops seen here belong to the beam converging on the query and say nothing about the
+    // continuation: only those below nodes that end among the ef best count towards the margin
+    // (with all of them, LIMIT 10 at 48 dimensions took 3.3 ms instead of 0.4; with none, strict
+    // order skipped 250 late rows in 20 queries of LIMIT 100 at ef_search 10, quantization none).
     visited_.insert(cur.id);
     push(make_item(g.prefix(cur.id), cur.id, cur.d));
     std::vector<float>& top = top_;
@@ -186,9 +202,7 @@ bool Scan::start() {
         const Item& c = frontier_.front();
         if (top.size() >= ef_ && c.d > top.front()) break;
         const Item it = pop(frontier_);
-        const float keep = margin_;
         if (!expand(it)) return false;
-        if (top.size() < ef_) margin_ = keep;
         for (float d : fresh_) {
             if (top.size() < ef_ || d < top.front()) {
                 top.push_back(d);
@@ -200,21 +214,28 @@ bool Scan::start() {
             }
         }
     }
+    // The margin starts from the drops below nodes that ended among the ef best: local drops.
+    for (const auto& pd : phase1_drops_)
+        if (pd.first <= top.front() && kSettleFactor * pd.second > margin_) margin_ = kSettleFactor * pd.second;
+    phase1_drops_.clear();
     phase1_left_ = ef_;
+    phase1_done_ = true;
     return true;
 }
 
 double Scan::floor() const {
     if (walk_ || (started_ && pending_.empty() && frontier_.empty())) return std::numeric_limits<double>::infinity();
     if (!started_) return -std::numeric_limits<double>::infinity();
-    float f = std::numeric_limits<float>::infinity();
-    if (!pending_.empty()) f = pending_.front().d;
-    if (!frontier_.empty()) f = std::min(f, frontier_.front().d - margin_);
-    return ix_.candidate_distance(f);
+    double f = std::numeric_limits<double>::infinity();
+    if (!pending_.empty()) f = ix_.candidate_distance(pending_.front().d);
+    if (!frontier_.empty()) f = std::min(f, ix_.candidate_distance(frontier_.front().d) - active_margin());
+    return std::max(f, last_out_);
 }
 
 bool Scan::settled() const {
-    return frontier_.empty() || pending_.front().d + margin_ <= frontier_.front().d;
+    if (frontier_.empty()) return true;
+    const double p = ix_.candidate_distance(pending_.front().d), f = ix_.candidate_distance(frontier_.front().d);
+    return p + active_margin() <= f || (!ix_.exact_candidates() && p <= f && held_ >= kSettleBudget);
 }
 
 bool Scan::walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
@@ -254,6 +275,7 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
     *n = 0;
     if (walk_) return walk_next(out, max, n);
     if (!started_ && !start()) return false;
+    calls_++;
     uint32_t k = 0;
     while (k < max) {
         if (phase1_left_ > 0 && !pending_.empty()) {
@@ -262,11 +284,17 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
             phase1_left_ = 0;
             if (pending_.empty() && frontier_.empty()) break;
             if (pending_.empty() || !settled()) {
+                if (!pending_.empty() && pending_.front().d <= frontier_.front().d) held_++;
                 if (!expand(pop(frontier_))) return false;
                 continue;
             }
+            // a hand-out the budget forced moves the floor up to it: the scan gave up waiting
+            const double p = ix_.candidate_distance(pending_.front().d);
+            if (!frontier_.empty() && p + active_margin() > ix_.candidate_distance(frontier_.front().d))
+                last_out_ = std::max(last_out_, p);
         }
         const Item it = pop(pending_);
+        held_ = 0;
         if (it.deleted) continue;
         const double d = ix_.candidate_distance(it.d);
         double lower = -std::numeric_limits<double>::infinity();
@@ -302,9 +330,10 @@ void read_list(const Layout& lay, const uint8_t* rec, uint32_t level, std::vecto
 omen_status_t fail(const StoreGraph& g) { return g.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE; }
 
 // Link new_id into img (node id's record) on level lv: append when there is room, else choose the
-// list again with the heuristic.  false: a storage read failed.
+// list again with the heuristic; the live nodes that choice leaves out are added to *dropped (when
+// given).  false: a storage read failed.
 bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32_t lv, uint32_t new_id,
-               std::vector<uint32_t>& lst) {
+               std::vector<uint32_t>& lst, std::vector<uint32_t>* dropped = nullptr) {
     const Layout& lay = ix.layout();
     const Quantizer& qz = ix.qz;
     if (rec_level(img) < lv) return true;
@@ -323,8 +352,16 @@ bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32
         if (x == new_id || !rec_deleted(g.prefix(x))) keep.push_back(Cand{qz.pair(base, g.prefix(x)), x});
     std::sort(keep.begin(), keep.end(), CandLess());
     auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
-    select_heuristic(keep, cap, pair, sel);
+    // keepPruned even for the metrics: a full list re-chosen by the heuristic alone can shrink to a
+    // few entries and drop many nodes at once, each of which may lose its last in-link (measured:
+    // 5 of 10,000 clustered rows inserted one by one stranded that way).  Kept full, the list
+    // drops exactly one node, which the caller links from the new node.
+    select_heuristic(keep, cap, pair, sel, true);
     write_list(lay, img, lv, sel);
+    if (dropped)
+        for (const Cand& c : keep)
+            if (c.id != new_id && std::none_of(sel.begin(), sel.end(), [&c](const Cand& x) { return x.id == c.id; }))
+                dropped->push_back(c.id);
     return true;
 }
 
@@ -361,7 +398,7 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
 
     std::vector<Cand> entries{cur}, found, cands, selected;
     std::unordered_map<uint32_t, size_t> edit_idx;
-    std::vector<uint32_t> lst;
+    std::vector<uint32_t> lst, dropped;
     auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
     for (int lvi = static_cast<int>(std::min(new_level, entry_level)); lvi >= 0; lvi--) {
         const uint32_t lv = static_cast<uint32_t>(lvi);
@@ -369,10 +406,11 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
         cands.clear();
         for (const Cand& c : found)
             if (c.id != new_id && !rec_deleted(g.prefix(c.id))) cands.push_back(c);
-        select_heuristic(cands, ix.params.m, pair, selected);
+        select_heuristic(cands, ix.params.m, pair, selected, ix.keep_pruned());
         write_list(lay, rec.data(), lv, selected);
         g.put(new_id, rec.data());
 
+        dropped.clear();
         for (const Cand& sc : selected) {
             auto it = edit_idx.find(sc.id);
             if (it == edit_idx.end()) {
@@ -386,7 +424,39 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
             Edit& e = plan.edits[it->second];
             e.levels |= 1u << lv;
             e.link = new_id;
-            if (!link_back(g, ix, sc.id, e.image.data(), lv, new_id, lst)) return fail(g);
+            if (!link_back(g, ix, sc.id, e.image.data(), lv, new_id, lst, &dropped)) return fail(g);
+        }
+        // If no neighbour kept the new node on layer 0, nothing links to it: the nearest takes it in
+        // the place of its farthest kept node, which then counts as dropped.
+        if (lv == 0 && !selected.empty()) {
+            bool linked = false;
+            for (const Cand& sc : selected) {
+                read_list(lay, plan.edits[edit_idx.at(sc.id)].image.data(), 0, lst);
+                if (std::find(lst.begin(), lst.end(), new_id) != lst.end()) linked = true;
+            }
+            if (!linked) {
+                Edit& e = plan.edits[edit_idx.at(selected[0].id)];
+                read_list(lay, e.image.data(), 0, lst);
+                if (!lst.empty()) {
+                    if (!g.load(&lst.back(), 1)) return fail(g);
+                    if (!rec_deleted(g.prefix(lst.back()))) dropped.push_back(lst.back());
+                    store_u32(e.image.data() + lay.list_offset(0) + 4 * (lst.size() - 1), new_id);
+                }
+            }
+        }
+        // A neighbour's list that made room for the new node dropped a node, which may have been
+        // that node's last in-link: a node nothing links to is invisible to every scan.  The new
+        // node lies where the dropped one was linked from, and its list has room (it chose at most
+        // m of its slots), so it links the dropped nodes itself.
+        std::vector<Cand> own = selected;
+        for (uint32_t x : dropped) {
+            if (own.size() >= lay.slots(lv)) break;
+            if (std::none_of(own.begin(), own.end(), [x](const Cand& c) { return c.id == x; }))
+                own.push_back(Cand{0.0f, x});
+        }
+        if (own.size() > selected.size()) {
+            write_list(lay, rec.data(), lv, own);
+            g.put(new_id, rec.data());
         }
         entries = found;
     }
@@ -418,13 +488,30 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
         std::vector<uint32_t> pool;
         for (uint32_t x : lst)
             if (!rec_deleted(g.prefix(x)) && seen.insert(x)) pool.push_back(x);
-        for (uint32_t x : lst) {
-            if (!rec_deleted(g.prefix(x))) continue;
-            if (!g.read_full(x, other)) return fail(g);
+        // Replacements: the live nodes reached through deleted neighbours, breadth-first through
+        // deleted nodes only, until ef_construction are found or 4 * ef_construction deleted
+        // records were read.  One hop was not enough once most rows are deleted: their neighbours
+        // are mostly deleted too (m = 4, 75% deleted: recall@20 0.937 one hop, see 007_scan_trust).
+        std::vector<uint32_t> through;
+        for (uint32_t x : lst)
+            if (rec_deleted(g.prefix(x))) through.push_back(x);
+        for (uint32_t x : through) seen.insert(x);
+        const size_t want = ix.params.ef_construction, max_reads = 4 * want;
+        size_t live = pool.size();
+        for (size_t h = 0; h < through.size() && h < max_reads && live < want; h++) {
+            if (!g.read_full(through[h], other)) return fail(g);
             if (rec_level(other.data()) < lv) continue;
             read_list(lay, other.data(), lv, olst);
-            for (uint32_t y : olst)
-                if (seen.insert(y)) pool.push_back(y);
+            if (!g.load(olst.data(), olst.size())) return fail(g);
+            for (uint32_t y : olst) {
+                if (!seen.insert(y)) continue;
+                if (rec_deleted(g.prefix(y))) {
+                    through.push_back(y);
+                } else {
+                    pool.push_back(y);
+                    live++;
+                }
+            }
         }
         if (!g.load(pool.data(), pool.size())) return fail(g);
         const uint8_t* base = g.prefix(id);
@@ -432,7 +519,7 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
         for (uint32_t y : pool)
             if (!rec_deleted(g.prefix(y))) cands.push_back(Cand{qz.pair(base, g.prefix(y)), y});
         std::sort(cands.begin(), cands.end(), CandLess());
-        select_heuristic(cands, lay.slots(lv), pair, sel);
+        select_heuristic(cands, lay.slots(lv), pair, sel, true);  // full lists: see link_back
         write_list(lay, rec.data(), lv, sel);
     }
     if (changed) {

@@ -476,6 +476,11 @@ omenhnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.dimKnown = bs.params.dim > 0;
 	bs.budget = (size_t) maintenance_work_mem * 1024;
 	bs.nthreads = Min(max_parallel_maintenance_workers + 1, OMENHNSW_MAX_BUILD_THREADS);
+	/* pgvector logs its worker count at DEBUG1; its tests and users look for it */
+	if (bs.nthreads > 1)
+		ereport(DEBUG1,
+				(errmsg_internal("building omenhnsw index \"%s\" using %u parallel workers (build threads of this backend)",
+								 RelationGetRelationName(index), bs.nthreads - 1)));
 	bs.buildCxt = AllocSetContextCreate(CurrentMemoryContext,
 										"omenhnsw build",
 										ALLOCSET_DEFAULT_SIZES);

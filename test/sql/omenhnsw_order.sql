@@ -95,8 +95,10 @@ SET hnsw.max_scan_tuples = 50;
 SELECT count(*) BETWEEN 1 AND 60 AS hnsw_capped_rows FROM (SELECT id FROM ord ORDER BY v <-> (SELECT q FROM ordq WHERE qid = 1) LIMIT 1000) s;
 RESET hnsw.max_scan_tuples;
 SET omenhnsw.max_scan_tuples = -1;
--- uncapped (the default): every row
+-- uncapped (the default): every row (relaxed order: strict order may skip a row found late)
+SET omenhnsw.iterative_scan = relaxed_order;
 SELECT count(*) AS uncapped_rows FROM (SELECT id FROM ord ORDER BY v <-> (SELECT q FROM ordq WHERE qid = 1) LIMIT 5000) s;
+RESET omenhnsw.iterative_scan;
 -- scan_mem_multiplier: a cap on the scan's memory, as a multiple of work_mem
 SET work_mem = '64kB';
 SET omenhnsw.scan_mem_multiplier = 0.5;
