@@ -313,10 +313,8 @@ extern int	OmenHnswGetEfConstruction(Relation index);
 extern omen_quant_t OmenHnswGetQuant(Relation index);
 extern bool OmenHnswGetQuantizedConstruction(Relation index);
 extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
-extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
-								const char *what);
 
-/* omenhnsw_page.c */
+/* omenhnsw_page.c: pages, metapage, blobs and every page writer */
 extern void OmenHnswInitPage(Page page, uint16 pageType);
 extern Buffer OmenHnswNewBuffer(Relation index, ForkNumber forkNum);
 extern void OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim,
@@ -328,6 +326,28 @@ extern void OmenHnswMetaToParams(OmenHnswMetaPage meta, omen_params_t *params);
 extern uint8 *OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta);
 extern void OmenHnswOpenState(Relation index, OmenHnswState *state,
 							  MemoryContext cxt);
+extern uint64 OmenHnswTidToPayload(ItemPointer tid);
+extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
+extern Vector *OmenHnswDatumToVector(Datum value);
+extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
+extern void OmenHnswCheckRecordSize(Relation index, Size len);
+extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
+									 Size len, bool building, uint32 *npages);
+extern uint32 OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
+								bool building,
+								const OmenHnswMetaPageData *trainedMeta,
+								int entryLevel);
+extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
+							   bool building, bool *stale);
+extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
+							 bool building);
+extern void OmenHnswWriteLinks(Relation index, OmenHnswState *state,
+							   OmenHnswStorage *storage, omen_edit_t *edits,
+							   uint32 n, bool building);
+
+/* omenhnsw_storage.c: the core's record reads, pins, hints, core handles */
+extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
+								const char *what);
 extern Buffer OmenHnswReadHinted(Relation index, Relation rel, BlockNumber blkno);
 extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
 								const omen_index_t *core);
@@ -340,11 +360,6 @@ extern void OmenHnswFreeIndexCb(void *p);
 extern void OmenHnswFreeScanCb(void *p);
 extern void OmenHnswFreePlanCb(void *p);
 extern void OmenHnswFreeBuilderCb(void *p);
-extern uint64 OmenHnswTidToPayload(ItemPointer tid);
-extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
-extern Vector *OmenHnswDatumToVector(Datum value);
-extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
-extern void OmenHnswCheckRecordSize(Relation index, Size len);
 
 /* omenhnsw_build.c */
 extern IndexBuildResult *omenhnswbuild(Relation heap, Relation index,
@@ -359,15 +374,6 @@ extern bool omenhnswinsert(Relation index, Datum *values, bool *isnull,
 						   IndexInfo *indexInfo);
 extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
 								 ItemPointer tid, bool building);
-extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
-									 Size len, bool building, uint32 *npages);
-extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
-							   bool building, bool *stale);
-extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
-							 bool building);
-extern void OmenHnswWriteLinks(Relation index, OmenHnswState *state,
-							   OmenHnswStorage *storage, omen_edit_t *edits,
-							   uint32 n, bool building);
 
 /* omenhnsw_scan.c */
 extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);
