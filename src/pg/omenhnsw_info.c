@@ -73,14 +73,14 @@ QuantName(uint32 quant)
 }
 
 /*
- * CheckIndexInfoTarget
+ * OmenHnswCheckTarget
  *		Before any lock: the relation is an omenhnsw index and the caller may
  *		read its table.  Reads the catalogs through the syscache only, so a
  *		concurrent DDL can still change the answer; the caller checks again
  *		under the lock.  Returns the table's OID.
  */
-static Oid
-CheckIndexInfoTarget(Oid indexoid, Oid amoid)
+Oid
+OmenHnswCheckTarget(Oid indexoid, Oid amoid, const char *funcname)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -128,9 +128,11 @@ CheckIndexInfoTarget(Oid indexoid, Oid amoid)
 				 errmsg("\"%s\" is a partitioned index", relname),
 				 errdetail("Each partition of table \"%s\" has its own omenhnsw index; a partitioned index holds no data.",
 						   get_rel_name(heapoid)),
-				 errhint("Call omenhnsw_index_info on each partition's index, for example: SELECT p.relid, i.* FROM pg_partition_tree(%s) p, omenhnsw_index_info(p.relid) i WHERE p.isleaf;",
+				 errhint("Call %s on each partition's index, for example: SELECT p.relid, i.* FROM pg_partition_tree(%s) p, %s(p.relid) i WHERE p.isleaf;",
+						 funcname,
 						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
-																	   relname)))));
+																	   relname)),
+						 funcname)));
 
 	return heapoid;
 }
@@ -162,7 +164,7 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	heapoid = CheckIndexInfoTarget(indexoid, amoid);
+	heapoid = OmenHnswCheckTarget(indexoid, amoid, "omenhnsw_index_info");
 
 	/*
 	 * The index may have been dropped, or dropped and its OID reused, while
@@ -204,10 +206,18 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 			{
 				ItemId		itemid = PageGetItemId(page, off);
 
-				if (!ItemIdIsUsed(itemid))
+				const uint8 *rec;
+				uint64		payload;
+
+				if (!ItemIdIsNormal(itemid) || ItemIdGetLength(itemid) < 16)
+					continue;
+				rec = (const uint8 *) PageGetItem(page, itemid);
+				memcpy(&payload, rec, sizeof(uint64));
+				/* free slots (format 2) are space, not nodes */
+				if (OmenHnswPayloadIsFree(payload))
 					continue;
 				nodes++;
-				if (omen_record_is_deleted((const uint8 *) PageGetItem(page, itemid)))
+				if (omen_record_is_deleted(rec))
 					deleted++;
 			}
 		}

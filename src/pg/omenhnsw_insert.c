@@ -210,7 +210,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	 * pick the same one.  No other insert can reach the node until its
 	 * neighbours link to it, so it is stored with its lists at once.
 	 */
-	OmenHnswStorageInit(&storage, index, state.index);
+	OmenHnswStorageInit(&storage, index, state.index, state.meta.freeGen);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),

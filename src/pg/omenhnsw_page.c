@@ -109,12 +109,12 @@ OmenHnswCheckMeta(Relation index, OmenHnswMetaPage meta)
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not an omenhnsw index",
 						RelationGetRelationName(index))));
-	if (meta->version != OMENHNSW_VERSION)
+	if (meta->version < OMENHNSW_MIN_VERSION || meta->version > OMENHNSW_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("index \"%s\" has omenhnsw format version %u, expected %u",
+				 errmsg("index \"%s\" has omenhnsw format version %u, this omendb reads versions %u to %u",
 						RelationGetRelationName(index), meta->version,
-						OMENHNSW_VERSION),
+						OMENHNSW_MIN_VERSION, OMENHNSW_VERSION),
 				 errhint("REINDEX the index.")));
 }
 
@@ -246,6 +246,7 @@ OmenHnswTidToPayload(ItemPointer tid)
 void
 OmenHnswPayloadToTid(uint64 payload, ItemPointer tid)
 {
+	payload &= OMENHNSW_PAYLOAD_TID_MASK;
 	ItemPointerSet(tid, (BlockNumber) (payload >> 16),
 				   (OffsetNumber) (payload & 0xFFFF));
 }
@@ -461,19 +462,156 @@ OmenHnswWriteBlob(Relation index, const uint8 *blob, Size len, bool building,
 }
 
 /*
+ * OmenHnswMetaForWrite
+ *		The metapage struct of a metapage image about to be changed (a page
+ *		registered with GenericXLog, or a build's page).  A format 1 metapage
+ *		becomes format 2 here: its records are already format 2's, its free
+ *		lists are empty, and pd_lower moves past the longer struct, because
+ *		GenericXLog logs only the bytes outside the hole pd_lower..pd_upper.
+ */
+OmenHnswMetaPage
+OmenHnswMetaForWrite(Page page)
+{
+	OmenHnswMetaPage meta = OmenHnswPageGetMeta(page);
+	PageHeader	hdr = (PageHeader) page;
+	uint16		end = (uint16) (((char *) meta + sizeof(OmenHnswMetaPageData)) - (char *) page);
+
+	if (meta->version < OMENHNSW_VERSION)
+	{
+		MemSet((char *) meta + OMENHNSW_META_V1_SIZE, 0,
+			   sizeof(OmenHnswMetaPageData) - OMENHNSW_META_V1_SIZE);
+		meta->version = OMENHNSW_VERSION;
+	}
+	if (hdr->pd_lower < end)
+		hdr->pd_lower = end;
+	return meta;
+}
+
+/* Stamp a record image's payload with the generation it is written in. */
+static void
+StampRecord(uint8 *item, uint32 freeGen)
+{
+	uint64		payload;
+
+	memcpy(&payload, item, sizeof(uint64));
+	payload &= OMENHNSW_PAYLOAD_TID_MASK;
+	payload |= (uint64) (freeGen & OMENHNSW_GEN_MASK) << OMENHNSW_PAYLOAD_GEN_SHIFT;
+	memcpy(item, &payload, sizeof(uint64));
+}
+
+/*
+ * ReuseSlot
+ *		Try to store a record in the first free slot of its level.  Returns
+ *		the id, or OMEN_INVALID_ID when that list is empty.  Locks the slot's
+ *		page, then the metapage (the usual order), and pops the slot only if
+ *		it is still the list's head; a concurrent insert that took it first
+ *		makes us look again.  One WAL record: slot, metapage.
+ */
+static uint32
+ReuseSlot(Relation index, const uint8 *record, Size len, uint32 level,
+		  bool building, int entryLevel)
+{
+	int			attempt;
+
+	if (level >= OMENHNSW_LEVELS)
+		return OMEN_INVALID_ID;
+	for (attempt = 0; attempt < 100; attempt++)
+	{
+		Buffer		metabuf;
+		Buffer		buf;
+		OmenHnswMetaPage meta;
+		PageWrite	pw;
+		Page		page;
+		uint32		head;
+		BlockNumber blkno;
+		OffsetNumber off;
+		ItemId		itemid;
+		uint8	   *item;
+		uint64		payload;
+
+		metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+		LockBuffer(metabuf, BUFFER_LOCK_SHARE);
+		meta = OmenHnswPageGetMeta(BufferGetPage(metabuf));
+		head = (meta->version >= 2 && meta->freeCount[level] > 0) ?
+			meta->freeHead[level] : OMEN_INVALID_ID;
+		UnlockReleaseBuffer(metabuf);
+		if (head == OMEN_INVALID_ID)
+			return OMEN_INVALID_ID;
+
+		blkno = OmenHnswIdGetBlock(head);
+		off = OmenHnswIdGetOffset(head);
+		if (blkno == OMENHNSW_METAPAGE_BLKNO || blkno >= RelationGetNumberOfBlocks(index))
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" has an invalid free slot %u for level %u",
+							RelationGetRelationName(index), head, level),
+					 errhint("REINDEX the index.")));
+		PageWriteBegin(&pw, index, building);
+		buf = LockedBuffer(index, blkno);
+		page = PageWriteAdd(&pw, buf, false);
+		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+		meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+		if (meta->freeCount[level] == 0 || meta->freeHead[level] != head)
+		{
+			/* another insert took it: look again */
+			PageWriteAbort(&pw);
+			continue;
+		}
+		if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
+			off > PageGetMaxOffsetNumber(page) ||
+			!ItemIdIsNormal(itemid = PageGetItemId(page, off)) ||
+			ItemIdGetLength(itemid) < len)
+		{
+			PageWriteAbort(&pw);
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" block %u offset %u is on the free list of level %u but holds no such slot",
+							RelationGetRelationName(index), blkno, off, level),
+					 errhint("REINDEX the index.")));
+		}
+		item = (uint8 *) PageGetItem(page, itemid);
+		memcpy(&payload, item, sizeof(uint64));
+		if (!OmenHnswPayloadIsFree(payload) || omen_record_level(item) != level)
+		{
+			PageWriteAbort(&pw);
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" block %u offset %u is on the free list of level %u but is not a free slot of that level",
+							RelationGetRelationName(index), blkno, off, level),
+					 errhint("REINDEX the index.")));
+		}
+		memcpy(item, record, len);
+		StampRecord(item, meta->freeGen);
+		meta->freeHead[level] = OmenHnswFreeNext(payload);
+		meta->freeCount[level]--;
+		meta->nodeCount++;
+		if (entryLevel >= 0)
+		{
+			meta->entryId = head;
+			meta->entryLevel = (uint32) entryLevel;
+		}
+		PageWriteFinish(&pw);
+		return head;
+	}
+	return OMEN_INVALID_ID;		/* busy: append instead */
+}
+
+/*
  * OmenHnswAddRecord
- *		Store a new node's record on the insert page, or on a new page when it
- *		does not fit, and count it in the metapage, in one WAL record; returns
- *		its id.  Slot choice and write happen under the page's lock, so
- *		concurrent inserts never pick the same slot.  If trainedMeta is given
- *		(first insert into an untrained index) the metapage is replaced by it
+ *		Store a new node's record, in a free slot of its level if there is
+ *		one, else on the insert page, or on a new page when it does not fit,
+ *		and count it in the metapage, in one WAL record; returns its id.
+ *		Slot choice and write happen under the page's lock, so concurrent
+ *		inserts never pick the same slot.  If trainedMeta is given (first
+ *		insert into an untrained index) the metapage is replaced by it
  *		first; entryLevel >= 0 makes the node the entry point in the same
- *		record.  No buffer lock held on entry or exit; element page before
- *		metapage, as everywhere.
+ *		record.  The payload is stamped with the metapage's freeGen.  No
+ *		buffer lock held on entry or exit; element page before metapage, as
+ *		everywhere.
  */
 uint32
 OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
-			 const OmenHnswMetaPageData *trainedMeta, int entryLevel)
+				  const OmenHnswMetaPageData *trainedMeta, int entryLevel)
 {
 	Buffer		metabuf;
 	Buffer		buf = InvalidBuffer;
@@ -483,6 +621,14 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	OmenHnswMetaPage meta;
 	OffsetNumber offnum;
 	uint32		id;
+
+	if (trainedMeta == NULL)
+	{
+		id = ReuseSlot(index, record, len, omen_record_level(record), building,
+					   entryLevel);
+		if (id != OMEN_INVALID_ID)
+			return id;
+	}
 
 	metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
 	LockBuffer(metabuf, BUFFER_LOCK_SHARE);
@@ -513,7 +659,7 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 		OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
 	}
 	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
-	meta = OmenHnswPageGetMeta(PageWriteAdd(&pw, metabuf, false));
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
 
 	offnum = PageAddItem(page, (Item) record, len, InvalidOffsetNumber, false, false);
 	if (offnum == InvalidOffsetNumber)
@@ -524,7 +670,11 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	}
 	id = OmenHnswMakeId(BufferGetBlockNumber(buf), offnum);
 	if (trainedMeta)
+	{
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
+		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
+	}
+	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), meta->freeGen);
 	meta->insertPage = BufferGetBlockNumber(buf);
 	meta->nodeCount++;
 	if (entryLevel >= 0)
@@ -534,6 +684,117 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	}
 	PageWriteFinish(&pw);
 	return id;
+}
+
+/*
+ * OmenHnswSetReconnectCount
+ *		Remember the node count at which VACUUM last linked in unreachable
+ *		nodes.
+ */
+void
+OmenHnswSetReconnectCount(Relation index, uint64 count)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+
+	PageWriteBegin(&pw, index, false);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->reconnectCount = count;
+	PageWriteFinish(&pw);
+}
+
+/*
+ * OmenHnswBumpFreeGen
+ *		Start a new slot-reuse generation (VACUUM, before it frees slots).
+ *		Returns the new generation.
+ */
+uint32
+OmenHnswBumpFreeGen(Relation index)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+	uint32		gen;
+
+	PageWriteBegin(&pw, index, false);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->freeGen = (meta->freeGen + 1) & OMENHNSW_GEN_MASK;
+	gen = meta->freeGen;
+	PageWriteFinish(&pw);
+	return gen;
+}
+
+/*
+ * OmenHnswFreeSlots
+ *		Put every deleted, not yet free record of element page blkno on the
+ *		free list of its level: its payload becomes the free marker and the
+ *		list's old head, the metapage's head becomes the slot.  The caller
+ *		guarantees that no node links to these records any more (VACUUM's
+ *		repair) and has started a new generation (OmenHnswBumpFreeGen).  One
+ *		WAL record: the page, the metapage.  Returns the slots freed.
+ */
+uint32
+OmenHnswFreeSlots(Relation index, BlockNumber blkno, BufferAccessStrategy strategy)
+{
+	Buffer		buf;
+	Buffer		metabuf;
+	PageWrite	pw;
+	Page		page;
+	OmenHnswMetaPage meta;
+	OffsetNumber off;
+	OffsetNumber maxoff;
+	uint32		nfreed = 0;
+
+	buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	if (PageIsNew(page) ||
+		OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT)
+	{
+		UnlockReleaseBuffer(buf);
+		return 0;
+	}
+	/* any slot to free?  (share the cost of the metapage lock only then) */
+	maxoff = PageGetMaxOffsetNumber(page);
+	for (off = FirstOffsetNumber; off <= maxoff; off++)
+	{
+		uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
+		uint64		payload;
+
+		memcpy(&payload, rec, sizeof(uint64));
+		if (omen_record_is_deleted(rec) && !OmenHnswPayloadIsFree(payload))
+			break;
+	}
+	if (off > maxoff)
+	{
+		UnlockReleaseBuffer(buf);
+		return 0;
+	}
+
+	PageWriteBegin(&pw, index, false);
+	page = PageWriteAdd(&pw, buf, false);
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	for (off = FirstOffsetNumber; off <= maxoff; off++)
+	{
+		uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
+		uint32		level = omen_record_level(rec);
+		uint64		payload;
+
+		memcpy(&payload, rec, sizeof(uint64));
+		if (!omen_record_is_deleted(rec) || OmenHnswPayloadIsFree(payload) ||
+			level >= OMENHNSW_LEVELS)
+			continue;
+		payload = OMENHNSW_PAYLOAD_FREE |
+			(meta->freeCount[level] > 0 ? meta->freeHead[level] : OMEN_INVALID_ID);
+		memcpy(rec, &payload, sizeof(uint64));
+		meta->freeHead[level] = OmenHnswMakeId(blkno, off);
+		meta->freeCount[level]++;
+		nfreed++;
+	}
+	PageWriteFinish(&pw);
+	return nfreed;
 }
 
 /*
@@ -548,7 +809,7 @@ OmenHnswSetEntry(Relation index, uint32 id, uint32 level, bool building)
 	OmenHnswMetaPage meta;
 
 	PageWriteBegin(&pw, index, building);
-	meta = OmenHnswPageGetMeta(PageWriteAdd(&pw, metabuf, false));
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
 	meta->entryId = id;
 	meta->entryLevel = (id == OMEN_INVALID_ID) ? 0 : level;
 	PageWriteFinish(&pw);
@@ -568,7 +829,7 @@ CompareEditBlocks(const void *a, const void *b)
 /*
  * OverwriteRecord
  *		memcpy a new image over an existing record on a locked page copy,
- *		keeping its deleted flag.  Returns 1 when written, 0 when the record
+ *		keeping its deleted flag and payload; a free slot is left alone.  Returns 1 when written, 0 when the record
  *		no longer equals the edit's base (changed by a concurrent insert;
  *		nothing written), -1 if the slot does not hold a record of that length.
  */
@@ -578,17 +839,23 @@ OverwriteRecord(Page page, OffsetNumber offnum, const omen_edit_t *edit)
 	ItemId		itemid;
 	uint8	   *item;
 	bool		wasDeleted;
+	uint64		payload;
 
 	if (offnum > PageGetMaxOffsetNumber(page))
 		return -1;
 	itemid = PageGetItemId(page, offnum);
-	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) != edit->len)
+	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) < edit->len)
 		return -1;
 	item = (uint8 *) PageGetItem(page, itemid);
 	if (edit->base && !omen_record_same(item, edit->base, edit->len))
 		return 0;
+	memcpy(&payload, item, sizeof(uint64));
+	if (OmenHnswPayloadIsFree(payload))
+		return 1;				/* a free slot takes no links: nothing to do */
 	wasDeleted = omen_record_is_deleted(item);
 	memcpy(item, edit->record, edit->len);
+	/* the payload (heap TID, generation) is the shim's and never changes */
+	memcpy(item, &payload, sizeof(uint64));
 	if (wasDeleted)
 		omen_record_set_deleted(item);
 	return 1;

@@ -377,6 +377,21 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			len = ItemIdGetLength(itemid);
 			memcpy(out + (Size) i * stride, PageGetItem(page, itemid),
 				   Min(len, (Size) stride));
+
+			/*
+			 * A slot freed and reused after this reader opened the index
+			 * (see omenhnsw.h, "Payloads"): traverse, never return or link.
+			 */
+			if (stride >= sizeof(uint64))
+			{
+				uint64		payload;
+
+				memcpy(&payload, out + (Size) i * stride, sizeof(uint64));
+				if (!OmenHnswPayloadIsFree(payload) &&
+					OmenHnswGenAfter(OmenHnswPayloadGen(payload), storage->freeGen) &&
+					stride > 9)
+					omen_record_set_deleted(out + (Size) i * stride);
+			}
 		}
 		if (BufferIsValid(buf))
 			DoneWithBuffer(storage, buf);
@@ -396,12 +411,14 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 /*
  * OmenHnswStorageInit
  *		Set up a storage callback reading the index's element pages; errors
- *		are saved in CurrentMemoryContext.
+ *		are saved in CurrentMemoryContext.  freeGen: the metapage's freeGen
+ *		as read when the caller opened the index.
  */
 void
 OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
-					const omen_index_t *core)
+					const omen_index_t *core, uint32 freeGen)
 {
+	storage->freeGen = freeGen & OMENHNSW_GEN_MASK;
 	storage->api.ctx = storage;
 	storage->api.read = OmenHnswStorageRead;
 	storage->index = index;
