@@ -34,7 +34,9 @@
  *	   now, and readers that learnt their ids before (scans in flight) see
  *	   a reused slot as deleted: see omenhnsw.h, "Payloads".
  *
- * amvacuumcleanup then links in the live nodes that no scan could reach
+ * amvacuumcleanup frees what is left deleted when no ambulkdelete ran (a
+ * VACUUM interrupted before its free pass, a format 1 index), then links in
+ * the live nodes that no scan could reach
  * (Reconnect), concurrently with inserts, but only when nodes were inserted
  * since the last time (the metapage's reconnectCount) or this VACUUM
  * deleted some: the walk reads the whole graph.
@@ -427,10 +429,11 @@ FreeDeleted(IndexVacuumInfo *info)
 /*
  * CollectLive
  *		Ids of the live nodes (palloc'd, huge allowed; NULL: count only) and
- *		their number; share-locks one page at a time.
+ *		their number; adds the deleted records not yet free to *pending
+ *		(if not NULL).  Share-locks one page at a time.
  */
 static double
-CollectLive(IndexVacuumInfo *info, uint32 **ids)
+CollectLive(IndexVacuumInfo *info, uint32 **ids, double *pending)
 {
 	Relation	index = info->index;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
@@ -458,8 +461,14 @@ CollectLive(IndexVacuumInfo *info, uint32 **ids)
 			maxoff = PageGetMaxOffsetNumber(page);
 			for (off = FirstOffsetNumber; off <= maxoff; off = OffsetNumberNext(off))
 			{
-				if (omen_record_is_deleted((uint8 *) PageGetItem(page, PageGetItemId(page, off))))
+				uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
+
+				if (omen_record_is_deleted(rec))
+				{
+					if (pending && !RecordIsFree(rec))
+						*pending += 1;
 					continue;
+				}
 				if (ids)
 				{
 					if ((Size) live >= cap)
@@ -506,7 +515,7 @@ Reconnect(IndexVacuumInfo *info)
 	oldcxt = MemoryContextSwitchTo(cxt);
 	LockPage(index, OMENHNSW_INSERT_LOCK, ShareLock);
 	OmenHnswOpenState(index, &state, cxt);
-	live = CollectLive(info, &ids);
+	live = CollectLive(info, &ids, NULL);
 	if (state.index != NULL && state.meta.entryId != OMEN_INVALID_ID && live > 0)
 	{
 		if (live > PG_UINT32_MAX)
@@ -535,6 +544,54 @@ Reconnect(IndexVacuumInfo *info)
 }
 
 /*
+ * FreePending
+ *		Phases 2 to 5 (see the file header): repair around the deleted
+ *		records and free their slots.  Sets stats->num_index_tuples.
+ */
+static void
+FreePending(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	Relation	index = info->index;
+	MemoryContext cxt;
+	MemoryContext oldcxt;
+	OmenHnswState state;
+	uint32		bestId = OMEN_INVALID_ID;
+	uint32		bestLevel = 0;
+	double		freed;
+	instr_time	start;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw vacuum",
+								ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(cxt);
+
+	/* 2: wait out inserts that may have linked to a node just marked */
+	LockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+	UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
+
+	OmenHnswOpenState(index, &state, cxt);
+	if (state.index != NULL)
+	{
+		/* 3 */
+		INSTR_TIME_SET_CURRENT(start);
+		stats->num_index_tuples = Repair(info, &state, &bestId, &bestLevel);
+		ereport(info->message_level,
+				(errmsg("index \"%s\": repaired the neighbours of %.0f live nodes in %.1f ms",
+						RelationGetRelationName(index), stats->num_index_tuples,
+						ElapsedMs(start))));
+		/* 4 */
+		FixEntry(info, &state, bestId, bestLevel);
+		/* 5 */
+		INSTR_TIME_SET_CURRENT(start);
+		freed = FreeDeleted(info);
+		ereport(info->message_level,
+				(errmsg("index \"%s\": %.0f slots free for reuse, in %.1f ms",
+						RelationGetRelationName(index), freed, ElapsedMs(start))));
+	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(cxt);
+}
+
+/*
  * omenhnswbulkdelete
  *		ambulkdelete: mark the nodes of dead heap rows deleted, repair the
  *		graph around them, free their slots (see the file header).
@@ -559,44 +616,7 @@ omenhnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 					RelationGetRelationName(index), removed, ElapsedMs(start), pending)));
 
 	if (pending > 0)
-	{
-		MemoryContext cxt;
-		MemoryContext oldcxt;
-		OmenHnswState state;
-		uint32		bestId = OMEN_INVALID_ID;
-		uint32		bestLevel = 0;
-		double		freed;
-
-		cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw vacuum",
-									ALLOCSET_DEFAULT_SIZES);
-		oldcxt = MemoryContextSwitchTo(cxt);
-
-		/* 2: wait out inserts that may have linked to a node just marked */
-		LockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
-		UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
-
-		OmenHnswOpenState(index, &state, cxt);
-		if (state.index != NULL)
-		{
-			/* 3 */
-			INSTR_TIME_SET_CURRENT(start);
-			stats->num_index_tuples = Repair(info, &state, &bestId, &bestLevel);
-			ereport(info->message_level,
-					(errmsg("index \"%s\": repaired the neighbours of %.0f live nodes in %.1f ms",
-							RelationGetRelationName(index), stats->num_index_tuples,
-							ElapsedMs(start))));
-			/* 4 */
-			FixEntry(info, &state, bestId, bestLevel);
-			/* 5 */
-			INSTR_TIME_SET_CURRENT(start);
-			freed = FreeDeleted(info);
-			ereport(info->message_level,
-					(errmsg("index \"%s\": %.0f slots free for reuse, in %.1f ms",
-							RelationGetRelationName(index), freed, ElapsedMs(start))));
-		}
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextDelete(cxt);
-	}
+		FreePending(info, stats);
 	stats->num_pages = RelationGetNumberOfBlocks(index);
 	return stats;
 }
@@ -618,12 +638,26 @@ omenhnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 
 	deleted = stats != NULL && stats->tuples_removed > 0;
 	if (stats == NULL)
+	{
+		double		pending = 0;
+
+		/*
+		 * No ambulkdelete ran (no dead heap row): free what an interrupted
+		 * VACUUM, or format 1, left deleted.
+		 */
 		stats = (IndexBulkDeleteResult *) palloc0(sizeof(IndexBulkDeleteResult));
+		stats->num_index_tuples = CollectLive(info, NULL, &pending);
+		if (pending > 0)
+		{
+			FreePending(info, stats);
+			deleted = true;
+		}
+	}
 	OmenHnswReadMeta(info->index, &meta);
 	if (deleted || meta.nodeCount != meta.reconnectCount)
 		stats->num_index_tuples = Reconnect(info);
-	else
-		stats->num_index_tuples = CollectLive(info, NULL);
+	else if (stats->num_index_tuples == 0)
+		stats->num_index_tuples = CollectLive(info, NULL, NULL);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	stats->estimated_count = false;
 	return stats;
