@@ -158,8 +158,10 @@
  * Heavyweight lock on a pseudo block number (never a real page since blocks
  * stop at 2^24).  Inserts and VACUUM's reconnect pass take it in ShareLock
  * and run concurrently; what changes the entry point (the first insert, a
- * node above the entry level) and VACUUM's repair pass take ExclusiveLock.
- * Scans take no heavyweight lock.  See omenhnsw_insert.c.
+ * node above the entry level, VACUUM replacing a deleted entry) takes
+ * ExclusiveLock, and VACUUM takes it for a moment twice to wait out the
+ * inserts in flight (omenhnsw_vacuum.c).  Scans take no heavyweight lock.
+ * See omenhnsw_insert.c.
  */
 #define OMENHNSW_INSERT_LOCK	((BlockNumber) 0xFFFFFFFE)
 

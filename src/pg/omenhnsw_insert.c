@@ -6,9 +6,10 @@
  *
  * Locking.  Inserts take a heavyweight lock on the pseudo page
  * OMENHNSW_INSERT_LOCK: ShareLock, so that they run concurrently, or
- * ExclusiveLock when the entry point changes; VACUUM's repair pass takes
- * ExclusiveLock, its reconnect pass ShareLock (it writes links the way an
- * insert does); scans take none.  Under it an insert reads the metapage
+ * ExclusiveLock when the entry point changes; VACUUM takes ExclusiveLock
+ * only for moments (draining inserts, replacing a deleted entry point), its
+ * repair runs alongside inserts and its reconnect pass takes ShareLock (it
+ * writes links the way an insert does); scans take none.  Under it an insert reads the metapage
  * (entry point), draws the new node's level, asks the core for a plan (the
  * node's id still pending), stores the node's record, which gives it its id,
  * binds the plan to that id and writes the neighbours' edits.
@@ -30,7 +31,8 @@
  *
  * VACUUM marks records deleted without the insert lock, so a neighbour image
  * computed from an earlier read could clear that flag: writers keep the
- * flag of the record they overwrite.
+ * flag (and the payload) of the record they overwrite.  New records go to a
+ * free slot of their level first (format 2, OmenHnswAddRecord).
  *
  * Copyright (c) 2026, OmenDB developers
  *
@@ -153,8 +155,8 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
  *
  *		Inserts run concurrently under ShareLock.  ExclusiveLock is taken for
  *		what changes the entry point (the first node, a node above the entry
- *		level, an index whose nodes were all vacuumed away); VACUUM's repair
- *		takes it too.
+ *		level, an index whose nodes were all vacuumed away); VACUUM takes it
+ *		for moments only.
  */
 void
 OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
