@@ -50,10 +50,12 @@
  * Scans in flight and slot reuse: VACUUM increments freeGen before it frees
  * any slot, so a reused slot always carries a later generation than any
  * reader that could have learnt its id before it was freed.  Every reader
- * (scan, insert, VACUUM) notes freeGen when it opens the index, and the
- * storage callback hands the core a record of a later generation with the
- * deleted flag set: it is traversed, never returned, and never chosen as a
- * neighbour.  A reader that opened the index after the free could only reach
+ * notes freeGen when it opens the index, and the storage callback hands the
+ * core a record of a later generation with the deleted flag set: it is
+ * traversed, never returned, and never chosen as a neighbour.  VACUUM bumps
+ * freeGen while it holds the insert lock exclusively, so inserts always run
+ * with the current generation: only scans, which never write, can meet a
+ * record newer than themselves.  A reader that opened the index after the free could only reach
  * the slot through a link, and once freed, no node links to it; the new node
  * in it is linked in by its own insert.  Readers that do see such a node lose
  * nothing: its row was inserted after they started, so their snapshot cannot

@@ -24,13 +24,14 @@
  *	   before planning (an insert may have linked a node into it meanwhile),
  *	   else the node is planned again; inserts check their own edits the
  *	   same way, so neither loses the other's change.
- *	4. Entry point and second drain, under the insert lock in
+ *	4. Entry point, generation and second drain, under the insert lock in
  *	   ExclusiveLock: a deleted entry point is replaced by the live node
- *	   with the highest level (or the index is marked empty); releasing the
- *	   lock again waits out inserts that started during the repair.
- *	5. Free: the metapage's slot-reuse generation is incremented, then
- *	   every deleted record goes on the free list of its level (one WAL
- *	   record per page, with the metapage).  No live node links to them
+ *	   with the highest level (or the index is marked empty), and the
+ *	   metapage's slot-reuse generation is incremented while no insert
+ *	   runs; taking the lock waits out inserts that started during the
+ *	   repair.
+ *	5. Free: every deleted record goes on the free list of its level (one
+ *	   WAL record per page, with the metapage).  No live node links to them
  *	   now, and readers that learnt their ids before (scans in flight) see
  *	   a reused slot as deleted: see omenhnsw.h, "Payloads".
  *
@@ -382,7 +383,12 @@ BestLive(IndexVacuumInfo *info, OmenHnswState *state, uint32 *level)
  * FixEntry
  *		Phase 4, under the insert lock in ExclusiveLock (which also drains
  *		the inserts that started during the repair): point the metapage at
- *		a live entry node, or at none when no node is live.
+ *		a live entry node, or at none when no node is live, and start the
+ *		new slot generation.  Bumping it while no insert runs means every
+ *		insert from now on reads the new generation, so only scans (which
+ *		never write) can see a reused slot as newer than themselves; an
+ *		insert never prunes a neighbour's link to a node it took for
+ *		deleted.
  */
 static void
 FixEntry(IndexVacuumInfo *info, OmenHnswState *state, uint32 bestId,
@@ -400,13 +406,15 @@ FixEntry(IndexVacuumInfo *info, OmenHnswState *state, uint32 bestId,
 		if (bestId != meta.entryId)
 			OmenHnswSetEntry(index, bestId, bestLevel, false);
 	}
+	OmenHnswBumpFreeGen(index);
 	UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
 }
 
 /*
  * FreeDeleted
- *		Phase 5: a new generation, then every deleted record onto the free
- *		list of its level.  Returns the number of slots freed.
+ *		Phase 5: every deleted record onto the free list of its level (the
+ *		new generation was started by FixEntry).  Returns the number of
+ *		slots freed.
  */
 static double
 FreeDeleted(IndexVacuumInfo *info)
@@ -416,7 +424,6 @@ FreeDeleted(IndexVacuumInfo *info)
 	BlockNumber blkno;
 	double		freed = 0;
 
-	OmenHnswBumpFreeGen(index);
 	nblocks = RelationGetNumberOfBlocks(index);
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
