@@ -44,7 +44,10 @@
  *
  * Payloads (the record's first 8 bytes, which the core never interprets):
  *	bits 0-47	live and deleted nodes: the heap TID, (block << 16) | offset
- *	bits 48-62	the metapage's freeGen when the record was written
+ *	bits 48-62	a record written into a reused slot: the metapage's freeGen
+ *				then (never 0); 0 for every other record, and VACUUM's
+ *				mark pass sets it back to 0 once it is older than the
+ *				current generation (so stamps never age into ambiguity)
  *	bit 63		free marker; bits 0-31 are then the next free slot of the
  *				same level (OMEN_INVALID_ID ends the list)
  * Scans in flight and slot reuse: VACUUM increments freeGen before it frees
@@ -143,10 +146,17 @@
 #define OmenHnswPayloadGen(p) \
 	((uint32) (((p) >> OMENHNSW_PAYLOAD_GEN_SHIFT) & OMENHNSW_GEN_MASK))
 #define OmenHnswFreeNext(p)			((uint32) ((p) & 0xFFFFFFFF))
-/* gen a was written after gen b (15-bit serial numbers) */
+/*
+ * A record stamped a (non-zero) was written after a reader of generation b
+ * opened the index.  Stamps are cleared by the next VACUUM but one, so a
+ * non-zero stamp is never more than a few generations from the metapage's;
+ * the window only has to cover how many VACUUMs a scan can outlive.
+ */
+#define OMENHNSW_GEN_WINDOW			1024
 #define OmenHnswGenAfter(a, b) \
-	((((a) - (b)) & OMENHNSW_GEN_MASK) != 0 && \
-	 (((a) - (b)) & OMENHNSW_GEN_MASK) < 0x4000)
+	((a) != 0 && \
+	 (((a) - (b)) & OMENHNSW_GEN_MASK) != 0 && \
+	 (((a) - (b)) & OMENHNSW_GEN_MASK) <= OMENHNSW_GEN_WINDOW)
 
 /* Node id packing */
 #define OMENHNSW_MAX_ITEMS_PER_PAGE 256
@@ -211,8 +221,9 @@ typedef struct OmenHnswMetaPageData
 	BlockNumber insertPage;		/* element page new records go to first (the
 								 * last one extended), or InvalidBlockNumber */
 	/* format 2; a format 1 metapage reads these as zero */
-	uint32		freeGen;		/* slot-reuse generation, 15 bits, wraps (see
-								 * "Payloads" above) */
+	uint32		freeGen;		/* slot-reuse generation, 15 bits, 1 .. 0x7FFF
+								 * once VACUUM freed a slot (0: never), wraps
+								 * past 0 (see "Payloads" above) */
 	uint32		attrSize;		/* bytes after each record for per-node filter
 								 * values; 0 (issue 13 will use it) */
 	uint32		attrVersion;	/* layout of that area; 0: none */

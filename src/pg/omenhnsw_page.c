@@ -487,7 +487,7 @@ OmenHnswMetaForWrite(Page page)
 	return meta;
 }
 
-/* Stamp a record image's payload with the generation it is written in. */
+/* Stamp a record image's payload with a slot generation (0: none). */
 static void
 StampRecord(uint8 *item, uint32 freeGen)
 {
@@ -674,7 +674,8 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
 		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
 	}
-	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), meta->freeGen);
+	/* a slot never used before: no reader can hold its id (stamp 0) */
+	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), 0);
 	meta->insertPage = BufferGetBlockNumber(buf);
 	meta->nodeCount++;
 	if (entryLevel >= 0)
@@ -720,6 +721,8 @@ OmenHnswBumpFreeGen(Relation index)
 	PageWriteBegin(&pw, index, false);
 	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
 	meta->freeGen = (meta->freeGen + 1) & OMENHNSW_GEN_MASK;
+	if (meta->freeGen == 0)
+		meta->freeGen = 1;		/* 0 stamps records that need no check */
 	gen = meta->freeGen;
 	PageWriteFinish(&pw);
 	return gen;

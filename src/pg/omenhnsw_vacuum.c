@@ -11,7 +11,9 @@
  *	   inserts keep the flag when they overwrite a record, scans skip
  *	   flagged nodes from then on, and inserts never choose a flagged node
  *	   as a neighbour.  This pass finishes before the heap's dead TIDs are
- *	   reused, so no scan can map a node to a reused TID.  It also counts
+ *	   reused, so no scan can map a node to a reused TID.  It clears the
+ *	   slot stamps of records reused before the current generation (see
+ *	   omenhnsw.h, "Payloads").  It also counts
  *	   the deleted records not yet freed (this VACUUM's and any left by an
  *	   interrupted one or by format 1, which never freed a slot).
  *	2. Drain: take the insert lock in ExclusiveLock and release it at once,
@@ -107,7 +109,15 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 	BlockNumber blkno;
 	double		removed = 0;
 	OffsetNumber *dead = palloc(sizeof(OffsetNumber) * MaxOffsetNumber);
+	OffsetNumber *stale = palloc(sizeof(OffsetNumber) * MaxOffsetNumber);
+	OmenHnswMetaPageData meta;
 
+	/*
+	 * Slot stamps older than the current generation are cleared here (see
+	 * omenhnsw.h, "Payloads"): only scans that outlived two VACUUMs could
+	 * still need them.
+	 */
+	OmenHnswReadMeta(index, &meta);
 	*pending = 0;
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -116,6 +126,7 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 		OffsetNumber off;
 		OffsetNumber maxoff;
 		int			ndead = 0;
+		int			nstale = 0;
 
 		vacuum_delay_point();
 
@@ -134,7 +145,12 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 		{
 			uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
 			ItemPointerData tid;
+			uint64		payload;
 
+			memcpy(&payload, rec, sizeof(uint64));
+			if (!OmenHnswPayloadIsFree(payload) && OmenHnswPayloadGen(payload) != 0 &&
+				OmenHnswPayloadGen(payload) != meta.freeGen)
+				stale[nstale++] = off;
 			if (omen_record_is_deleted(rec))
 			{
 				if (!RecordIsFree(rec))
@@ -146,7 +162,7 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 				dead[ndead++] = off;
 		}
 
-		if (ndead > 0)
+		if (ndead > 0 || nstale > 0)
 		{
 			GenericXLogState *state = GenericXLogStart(index);
 			Page		wpage = GenericXLogRegisterBuffer(state, buf, 0);
@@ -155,6 +171,15 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 			for (i = 0; i < ndead; i++)
 				omen_record_set_deleted((uint8 *)
 										PageGetItem(wpage, PageGetItemId(wpage, dead[i])));
+			for (i = 0; i < nstale; i++)
+			{
+				uint8	   *rec = (uint8 *) PageGetItem(wpage, PageGetItemId(wpage, stale[i]));
+				uint64		payload;
+
+				memcpy(&payload, rec, sizeof(uint64));
+				payload &= ~((uint64) OMENHNSW_GEN_MASK << OMENHNSW_PAYLOAD_GEN_SHIFT);
+				memcpy(rec, &payload, sizeof(uint64));
+			}
 			GenericXLogFinish(state);
 			removed += ndead;
 			*pending += ndead;
@@ -162,6 +187,7 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 		UnlockReleaseBuffer(buf);
 	}
 	pfree(dead);
+	pfree(stale);
 	return removed;
 }
 
