@@ -262,6 +262,14 @@ uint32_t	omen_index_prefix_size(const omen_index_t *index);
 /* Largest level a node may have (bounds the record size). */
 uint32_t	omen_index_max_level(const omen_index_t *index);
 
+/*
+ * Where the neighbour list of `level` starts in a record (bytes) and how many uint32 ids it holds
+ * (empty slots are OMEN_INVALID_ID, after the used ones).  For checkers that read records without
+ * the core (omenhnsw_verify); 0 when level exceeds omen_index_max_level.
+ */
+uint32_t	omen_index_list_offset(const omen_index_t *index, uint32_t level);
+uint32_t	omen_index_list_slots(const omen_index_t *index, uint32_t level);
+
 /* Level for a new node, from a uniform random number u in [0, 1). */
 uint32_t	omen_index_random_level(const omen_index_t *index, double u);
 

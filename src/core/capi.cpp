@@ -235,6 +235,16 @@ uint32_t omen_index_prefix_size(const omen_index_t* index) { return index ? inde
 
 uint32_t omen_index_max_level(const omen_index_t* index) { return index ? index->ix.layout().max_level : 0; }
 
+uint32_t omen_index_list_offset(const omen_index_t* index, uint32_t level) {
+    if (!index || level > index->ix.layout().max_level) return 0;
+    return index->ix.layout().list_offset(level);
+}
+
+uint32_t omen_index_list_slots(const omen_index_t* index, uint32_t level) {
+    if (!index || level > index->ix.layout().max_level) return 0;
+    return index->ix.layout().slots(level);
+}
+
 uint32_t omen_index_random_level(const omen_index_t* index, double u) {
     if (!index) return 0;
     return omendb::core::random_level(u, index->ix.params.m, index->ix.layout().max_level);

@@ -436,34 +436,6 @@ OmenHnswGetMetric(Relation index)
 }
 
 /*
- * OmenHnswCheckStatus
- *		Turn a core status into an ERROR.  OMEN_ERR_STORAGE re-throws the
- *		error the storage callback saved (keeping its SQLSTATE).  Must be
- *		called with no buffer content lock held.
- */
-void
-OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage, const char *what)
-{
-	if (st == OMEN_OK)
-		return;
-	if (st == OMEN_ERR_STORAGE && storage != NULL && storage->error != NULL)
-	{
-		ErrorData  *edata = storage->error;
-
-		storage->error = NULL;
-		ReThrowError(edata);
-	}
-	if (st == OMEN_ERR_OOM)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory"),
-				 errdetail("omenhnsw: %s failed to allocate memory.", what)));
-	ereport(ERROR,
-			(errcode(ERRCODE_INTERNAL_ERROR),
-			 errmsg("omenhnsw: %s failed: %s", what, omen_status_message(st))));
-}
-
-/*
  * omenhnswbuildphasename
  *		Names of the build sub-phases shown in pg_stat_progress_create_index.
  */

@@ -30,10 +30,44 @@
  *
  * Node ids: id = (block number << 8) | (offset number - 1), so blocks are
  * limited to 24 bits (an index of at most 2^24 - 1 pages, 128 GB) and pages
- * to 256 items.  Ids are never reused: VACUUM only sets the deleted flag in
- * a record, it never removes an item (REINDEX reclaims the space).
+ * to 256 items.  An item is never removed; its slot is reused (format 2):
  *
- * Payloads: the heap TID, packed as (block << 16) | offset.
+ *	live		a node of the graph.
+ *	deleted		the core's deleted flag: VACUUM found its heap row dead.
+ *				Scans still traverse it, never return it.
+ *	free		deleted, and no node links to it any more (VACUUM repaired
+ *				every list that did); its payload carries the free marker
+ *				and the next slot of its free list.  An insert of a node of
+ *				the same level overwrites it (records have one size per
+ *				level, so the free lists are per level: the metapage keeps
+ *				each list's head and length).
+ *
+ * Payloads (the record's first 8 bytes, which the core never interprets):
+ *	bits 0-47	live and deleted nodes: the heap TID, (block << 16) | offset
+ *	bits 48-62	a record written into a reused slot: the metapage's freeGen
+ *				then (never 0); 0 for every other record, and VACUUM's
+ *				mark pass sets it back to 0 once it is older than the
+ *				current generation (so stamps never age into ambiguity)
+ *	bit 63		free marker; bits 0-31 are then the next free slot of the
+ *				same level (OMEN_INVALID_ID ends the list)
+ * Scans in flight and slot reuse: VACUUM increments freeGen before it frees
+ * any slot, so a reused slot always carries a later generation than any
+ * reader that could have learnt its id before it was freed.  Every reader
+ * notes freeGen when it opens the index, and the storage callback hands the
+ * core a record of a later generation with the deleted flag set: it is
+ * traversed, never returned, and never chosen as a neighbour.  VACUUM bumps
+ * freeGen while it holds the insert lock exclusively, so inserts always run
+ * with the current generation: only scans, which never write, can meet a
+ * record newer than themselves.  A reader that opened the index after the free could only reach
+ * the slot through a link, and once freed, no node links to it; the new node
+ * in it is linked in by its own insert.  Readers that do see such a node lose
+ * nothing: its row was inserted after they started, so their snapshot cannot
+ * see it.
+ *
+ * Room for per-node filter values (issue 13): an item is the core's record
+ * followed by metapage attrSize bytes (0 in format 2) laid out as attrVersion
+ * says.  Record writers overwrite only the record part, readers copy the
+ * record part only, so adding that area needs no new format of the records.
  *
  * All fields are in the server's native byte order, like every PostgreSQL
  * page; records are the core's little-endian byte strings.
@@ -77,7 +111,14 @@
  * ------------------------------------------------------------------------
  */
 #define OMENHNSW_MAGIC			0x4F4D4E48	/* "OMNH" */
-#define OMENHNSW_VERSION		1
+#define OMENHNSW_VERSION		2
+/*
+ * Format 1 (0.2.0 - 0.4.0 before issue 12) had the same records and a
+ * shorter metapage, and never freed a slot: it is read as format 2 with
+ * empty free lists, and the first write of its metapage makes it format 2
+ * (OmenHnswMetaForWrite).
+ */
+#define OMENHNSW_MIN_VERSION	1
 
 /*
  * Page id stored in every special area (pg_filedump and friends use it to
@@ -93,6 +134,30 @@
 
 #define OMENHNSW_METAPAGE_BLKNO	0
 
+/* levels 0 .. 16: the core caps a node's level at 16 (record.hpp kLevelCap) */
+#define OMENHNSW_LEVELS			17
+
+/* Payload bits (see "Payloads" above) */
+#define OMENHNSW_PAYLOAD_TID_MASK	((UINT64CONST(1) << 48) - 1)
+#define OMENHNSW_PAYLOAD_GEN_SHIFT	48
+#define OMENHNSW_GEN_MASK			0x7FFF
+#define OMENHNSW_PAYLOAD_FREE		(UINT64CONST(1) << 63)
+#define OmenHnswPayloadIsFree(p)	(((p) & OMENHNSW_PAYLOAD_FREE) != 0)
+#define OmenHnswPayloadGen(p) \
+	((uint32) (((p) >> OMENHNSW_PAYLOAD_GEN_SHIFT) & OMENHNSW_GEN_MASK))
+#define OmenHnswFreeNext(p)			((uint32) ((p) & 0xFFFFFFFF))
+/*
+ * A record stamped a (non-zero) was written after a reader of generation b
+ * opened the index.  Stamps are cleared by the next VACUUM but one, so a
+ * non-zero stamp is never more than a few generations from the metapage's;
+ * the window only has to cover how many VACUUMs a scan can outlive.
+ */
+#define OMENHNSW_GEN_WINDOW			1024
+#define OmenHnswGenAfter(a, b) \
+	((a) != 0 && \
+	 (((a) - (b)) & OMENHNSW_GEN_MASK) != 0 && \
+	 (((a) - (b)) & OMENHNSW_GEN_MASK) <= OMENHNSW_GEN_WINDOW)
+
 /* Node id packing */
 #define OMENHNSW_MAX_ITEMS_PER_PAGE 256
 #define OMENHNSW_MAX_BLOCKS		((BlockNumber) 0x00FFFFFF)	/* exclusive */
@@ -105,8 +170,10 @@
  * Heavyweight lock on a pseudo block number (never a real page since blocks
  * stop at 2^24).  Inserts and VACUUM's reconnect pass take it in ShareLock
  * and run concurrently; what changes the entry point (the first insert, a
- * node above the entry level) and VACUUM's repair pass take ExclusiveLock.
- * Scans take no heavyweight lock.  See omenhnsw_insert.c.
+ * node above the entry level, VACUUM replacing a deleted entry) takes
+ * ExclusiveLock, and VACUUM takes it for a moment twice to wait out the
+ * inserts in flight (omenhnsw_vacuum.c).  Scans take no heavyweight lock.
+ * See omenhnsw_insert.c.
  */
 #define OMENHNSW_INSERT_LOCK	((BlockNumber) 0xFFFFFFFE)
 
@@ -153,7 +220,24 @@ typedef struct OmenHnswMetaPageData
 	uint32		blobLen;		/* quantizer state length in bytes */
 	BlockNumber insertPage;		/* element page new records go to first (the
 								 * last one extended), or InvalidBlockNumber */
+	/* format 2; a format 1 metapage reads these as zero */
+	uint32		freeGen;		/* slot-reuse generation, 15 bits, 1 .. 0x7FFF
+								 * once VACUUM freed a slot (0: never), wraps
+								 * past 0 (see "Payloads" above) */
+	uint32		attrSize;		/* bytes after each record for per-node filter
+								 * values; 0 (issue 13 will use it) */
+	uint32		attrVersion;	/* layout of that area; 0: none */
+	uint32		reserved;		/* zero */
+	uint64		reconnectCount; /* nodeCount when VACUUM last linked in the
+								 * nodes scans could not reach */
+	uint32		freeHead[OMENHNSW_LEVELS];	/* first free slot per level */
+	uint32		freeCount[OMENHNSW_LEVELS]; /* length of that list (the list
+											 * is empty when 0, whatever the
+											 * head says) */
 } OmenHnswMetaPageData;
+
+/* metapage bytes of format 1 (before freeGen) */
+#define OMENHNSW_META_V1_SIZE	offsetof(OmenHnswMetaPageData, freeGen)
 
 typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 
@@ -283,6 +367,8 @@ typedef struct OmenHnswStorage
 	ErrorData  *error;			/* saved error, rethrown by the shim */
 	OmenHnswPinCache *pins;		/* scans only; NULL: pin per read */
 	Size		minRecord;		/* smallest valid node record (0: unchecked) */
+	uint32		freeGen;		/* metapage freeGen when the reader opened the
+								 * index: later records read as deleted */
 } OmenHnswStorage;
 
 /*
@@ -327,10 +413,8 @@ extern int	OmenHnswGetEfConstruction(Relation index);
 extern omen_quant_t OmenHnswGetQuant(Relation index);
 extern bool OmenHnswGetQuantizedConstruction(Relation index);
 extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
-extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
-								const char *what);
 
-/* omenhnsw_page.c */
+/* omenhnsw_page.c: pages, metapage, blobs and every page writer */
 extern void OmenHnswInitPage(Page page, uint16 pageType);
 extern Buffer OmenHnswNewBuffer(Relation index, ForkNumber forkNum);
 extern void OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim,
@@ -342,9 +426,37 @@ extern void OmenHnswMetaToParams(OmenHnswMetaPage meta, omen_params_t *params);
 extern uint8 *OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta);
 extern void OmenHnswOpenState(Relation index, OmenHnswState *state,
 							  MemoryContext cxt);
+extern uint64 OmenHnswTidToPayload(ItemPointer tid);
+extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
+extern Vector *OmenHnswDatumToVector(Datum value, OmenHnswInputType type);
+extern void OmenHnswCheckSparseDim(int64 dim);
+extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
+extern void OmenHnswCheckRecordSize(Relation index, Size len);
+extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
+									 Size len, bool building, uint32 *npages);
+extern OmenHnswMetaPage OmenHnswMetaForWrite(Page page);
+extern uint32 OmenHnswBumpFreeGen(Relation index);
+extern void OmenHnswSetReconnectCount(Relation index, uint64 count);
+extern uint32 OmenHnswFreeSlots(Relation index, BlockNumber blkno,
+								BufferAccessStrategy strategy);
+extern uint32 OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
+								bool building,
+								const OmenHnswMetaPageData *trainedMeta,
+								int entryLevel);
+extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
+							   bool building, bool *stale);
+extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
+							 bool building);
+extern void OmenHnswWriteLinks(Relation index, OmenHnswState *state,
+							   OmenHnswStorage *storage, omen_edit_t *edits,
+							   uint32 n, bool building);
+
+/* omenhnsw_storage.c: the core's record reads, pins, hints, core handles */
+extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
+								const char *what);
 extern Buffer OmenHnswReadHinted(Relation index, Relation rel, BlockNumber blkno);
 extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
-								const omen_index_t *core);
+								const omen_index_t *core, uint32 freeGen);
 extern void OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt);
 extern void OmenHnswStorageReleasePins(OmenHnswStorage *storage);
 extern OmenHnswHandle *OmenHnswHandleRegister(MemoryContext cxt, void *ptr,
@@ -354,12 +466,6 @@ extern void OmenHnswFreeIndexCb(void *p);
 extern void OmenHnswFreeScanCb(void *p);
 extern void OmenHnswFreePlanCb(void *p);
 extern void OmenHnswFreeBuilderCb(void *p);
-extern uint64 OmenHnswTidToPayload(ItemPointer tid);
-extern void OmenHnswPayloadToTid(uint64 payload, ItemPointer tid);
-extern Vector *OmenHnswDatumToVector(Datum value, OmenHnswInputType type);
-extern void OmenHnswCheckSparseDim(int64 dim);
-extern void OmenHnswCheckDim(Relation index, uint32 expected, int actual);
-extern void OmenHnswCheckRecordSize(Relation index, Size len);
 
 /* omenhnsw_build.c */
 extern IndexBuildResult *omenhnswbuild(Relation heap, Relation index,
@@ -374,15 +480,6 @@ extern bool omenhnswinsert(Relation index, Datum *values, bool *isnull,
 						   IndexInfo *indexInfo);
 extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
 								 ItemPointer tid, bool building);
-extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
-									 Size len, bool building, uint32 *npages);
-extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,
-							   bool building, bool *stale);
-extern void OmenHnswSetEntry(Relation index, uint32 id, uint32 level,
-							 bool building);
-extern void OmenHnswWriteLinks(Relation index, OmenHnswState *state,
-							   OmenHnswStorage *storage, omen_edit_t *edits,
-							   uint32 n, bool building);
 
 /* omenhnsw_scan.c */
 extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);
@@ -398,6 +495,10 @@ extern IndexBulkDeleteResult *omenhnswbulkdelete(IndexVacuumInfo *info,
 												 void *callback_state);
 extern IndexBulkDeleteResult *omenhnswvacuumcleanup(IndexVacuumInfo *info,
 													IndexBulkDeleteResult *stats);
+
+/* omenhnsw_info.c */
+extern Oid	OmenHnswCheckTarget(Oid indexoid, Oid amoid, const char *funcname);
+extern bool OmenHnswIsOmenHnswAm(Oid amoid);
 
 /* omenhnsw_validate.c */
 extern bool omenhnswvalidate(Oid opclassoid);

@@ -98,12 +98,12 @@ CompareRelNames(const ListCell *a, const ListCell *b)
 }
 
 /*
- * IsOmenHnswAm
+ * OmenHnswIsOmenHnswAm
  *		Whether an access method is omenhnsw under any of its names: its
  *		handler is omenhnsw's (USING hnsw is the same access method).
  */
-static bool
-IsOmenHnswAm(Oid amoid)
+bool
+OmenHnswIsOmenHnswAm(Oid amoid)
 {
 	Oid			omenhnsw = get_index_am_oid("omenhnsw", false);
 	HeapTuple	tuple;
@@ -139,7 +139,7 @@ IsOmenHnswAm(Oid amoid)
  *		lock.  Returns the table's OID.
  */
 static Oid
-CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl)
+CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl, const char *funcname)
 {
 	HeapTuple	tuple;
 	Form_pg_class classform;
@@ -163,7 +163,7 @@ CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl)
 	ReleaseSysCache(tuple);
 
 	if ((relkind != RELKIND_INDEX && relkind != RELKIND_PARTITIONED_INDEX) ||
-		!IsOmenHnswAm(relam))
+		!OmenHnswIsOmenHnswAm(relam))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not an omenhnsw index", relname)));
@@ -190,11 +190,29 @@ CheckIndexInfoTarget(Oid indexoid, bool allowPartitioned, bool checkAcl)
 				 errmsg("\"%s\" is a partitioned index", relname),
 				 errdetail("Each partition of table \"%s\" has its own omenhnsw index; a partitioned index holds no data.",
 						   get_rel_name(heapoid)),
+				 strcmp(funcname, "omenhnsw_index_info") == 0 ?
 				 errhint("Call omenhnsw_partition_info(%s) for one row per partition's index.",
+						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
+																	   relname))) :
+				 errhint("Call %s on each partition's index; omenhnsw_partition_info(%s) lists them.",
+						 funcname,
 						 quote_literal_cstr(quote_qualified_identifier(get_namespace_name(relnamespace),
 																	   relname)))));
 
 	return heapoid;
+}
+
+/*
+ * OmenHnswCheckTarget
+ *		CheckIndexInfoTarget for the other functions that read one index
+ *		(omenhnsw_verify, omenhnsw_recall): no partitioned index, SELECT on
+ *		the table, before any lock.  amoid is unused: every name of the access
+ *		method is accepted.
+ */
+Oid
+OmenHnswCheckTarget(Oid indexoid, Oid amoid, const char *funcname)
+{
+	return CheckIndexInfoTarget(indexoid, false, true, funcname);
 }
 
 /*
@@ -220,7 +238,7 @@ IndexInfoValues(Oid indexoid, Oid heapoid, Datum *values, bool *nulls)
 	 */
 	index = relation_open(indexoid, AccessShareLock);
 	if (index->rd_rel->relkind != RELKIND_INDEX ||
-		!IsOmenHnswAm(index->rd_rel->relam) ||
+		!OmenHnswIsOmenHnswAm(index->rd_rel->relam) ||
 		index->rd_index->indrelid != heapoid)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -253,11 +271,18 @@ IndexInfoValues(Oid indexoid, Oid heapoid, Datum *values, bool *nulls)
 			for (off = FirstOffsetNumber; off <= maxoff; off++)
 			{
 				ItemId		itemid = PageGetItemId(page, off);
+				const uint8 *rec;
+				uint64		payload;
 
-				if (!ItemIdIsUsed(itemid))
+				if (!ItemIdIsNormal(itemid) || ItemIdGetLength(itemid) < 16)
+					continue;
+				rec = (const uint8 *) PageGetItem(page, itemid);
+				memcpy(&payload, rec, sizeof(uint64));
+				/* free slots (format 2) are space, not nodes */
+				if (OmenHnswPayloadIsFree(payload))
 					continue;
 				nodes++;
-				if (omen_record_is_deleted((const uint8 *) PageGetItem(page, itemid)))
+				if (omen_record_is_deleted(rec))
 					deleted++;
 			}
 		}
@@ -300,7 +325,7 @@ omenhnsw_index_info(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 
-	heapoid = CheckIndexInfoTarget(indexoid, false, true);
+	heapoid = CheckIndexInfoTarget(indexoid, false, true, "omenhnsw_index_info");
 	IndexInfoValues(indexoid, heapoid, values, nulls);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -327,7 +352,7 @@ omenhnsw_partition_info(PG_FUNCTION_ARGS)
 	List	   *leaves = NIL;
 	ListCell   *lc;
 
-	CheckIndexInfoTarget(indexoid, true, true);
+	CheckIndexInfoTarget(indexoid, true, true, "omenhnsw_partition_info");
 	InitMaterializedSRF(fcinfo, 0);
 
 	tree = find_all_inheritors(indexoid, NoLock, NULL);
@@ -348,7 +373,7 @@ omenhnsw_partition_info(PG_FUNCTION_ARGS)
 		bool		nulls[INDEX_INFO_COLUMNS + 1];
 
 		CHECK_FOR_INTERRUPTS();
-		heapoid = CheckIndexInfoTarget(leaf, false, false);
+		heapoid = CheckIndexInfoTarget(leaf, false, false, "omenhnsw_partition_info");
 		values[0] = ObjectIdGetDatum(leaf);
 		nulls[0] = false;
 		IndexInfoValues(leaf, heapoid, values + 1, nulls + 1);

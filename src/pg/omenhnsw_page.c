@@ -1,17 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * omenhnsw_page.c
- *	  Page-level helpers of the omenhnsw AM: page initialisation, metapage
- *	  and quantizer blob access, the storage callback through which the core
- *	  reads node records, and memory-context ownership of core handles.
- *
- * Error handling across the core.  The core is C++ and must never be
- * longjmp'd through.  The storage callback runs inside core frames, so its
- * body is wrapped in PG_TRY: on an error it switches back to the caller's
- * memory context, saves CopyErrorData(), flushes the error state and returns
- * nonzero.  The core unwinds and returns OMEN_ERR_STORAGE, and the shim
- * re-throws the saved error (OmenHnswCheckStatus) before doing anything
- * else, so the SQLSTATE and message reach the client unchanged.
+ *	  Pages of the omenhnsw AM: page initialisation, metapage and quantizer
+ *	  blob access, and the page writers, the one place that changes index
+ *	  pages after they exist (build's on-disk path, insert and VACUUM all
+ *	  write through here).  Reads records for the core only through
+ *	  omenhnsw_storage.c; never calls into insert, scan, vacuum or build.
  *
  * Copyright (c) 2026, OmenDB developers
  *
@@ -117,12 +111,12 @@ OmenHnswCheckMeta(Relation index, OmenHnswMetaPage meta)
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not an omenhnsw index",
 						RelationGetRelationName(index))));
-	if (meta->version != OMENHNSW_VERSION)
+	if (meta->version < OMENHNSW_MIN_VERSION || meta->version > OMENHNSW_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("index \"%s\" has omenhnsw format version %u, expected %u",
+				 errmsg("index \"%s\" has omenhnsw format version %u, this omendb reads versions %u to %u",
 						RelationGetRelationName(index), meta->version,
-						OMENHNSW_VERSION),
+						OMENHNSW_MIN_VERSION, OMENHNSW_VERSION),
 				 errhint("REINDEX the index.")));
 }
 
@@ -210,78 +204,6 @@ OmenHnswReadBlob(Relation index, OmenHnswMetaPage meta)
 	return blob;
 }
 
-/* ------------------------------------------------------------------------
- * Core handles owned by memory contexts
- * ------------------------------------------------------------------------
- */
-static void
-OmenHnswHandleCallback(void *arg)
-{
-	OmenHnswHandle *handle = (OmenHnswHandle *) arg;
-
-	if (handle->ptr != NULL)
-	{
-		void	   *ptr = handle->ptr;
-
-		handle->ptr = NULL;
-		handle->free_fn(ptr);
-	}
-}
-
-/*
- * OmenHnswHandleRegister
- *		Make cxt own a core handle: it is freed with free_fn when cxt is reset
- *		or deleted (so also when an ERROR aborts the statement).  ptr may be
- *		NULL and set later through handle->ptr.  Result lives in cxt.
- */
-OmenHnswHandle *
-OmenHnswHandleRegister(MemoryContext cxt, void *ptr, void (*free_fn) (void *))
-{
-	OmenHnswHandle *handle;
-	MemoryContextCallback *cb;
-
-	handle = MemoryContextAlloc(cxt, sizeof(OmenHnswHandle));
-	handle->ptr = ptr;
-	handle->free_fn = free_fn;
-	cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
-	cb->func = OmenHnswHandleCallback;
-	cb->arg = handle;
-	MemoryContextRegisterResetCallback(cxt, cb);
-	return handle;
-}
-
-/* Free the handle's object now; the context callback then does nothing. */
-void
-OmenHnswHandleRelease(OmenHnswHandle *handle)
-{
-	if (handle != NULL)
-		OmenHnswHandleCallback(handle);
-}
-
-void
-OmenHnswFreeIndexCb(void *p)
-{
-	omen_index_free((omen_index_t *) p);
-}
-
-void
-OmenHnswFreeScanCb(void *p)
-{
-	omen_scan_free((omen_scan_t *) p);
-}
-
-void
-OmenHnswFreePlanCb(void *p)
-{
-	omen_insert_plan_free((omen_insert_plan_t *) p);
-}
-
-void
-OmenHnswFreeBuilderCb(void *p)
-{
-	omen_builder_free((omen_builder_t *) p);
-}
-
 /*
  * OmenHnswOpenState
  *		Read the metapage and, if the index is trained, open the core index
@@ -313,360 +235,6 @@ OmenHnswOpenState(Relation index, OmenHnswState *state, MemoryContext cxt)
 }
 
 /* ------------------------------------------------------------------------
- * The storage callback
- * ------------------------------------------------------------------------
- */
-
-/*
- * GetBuffer
- *		A pinned, unlocked buffer for blkno: from the scan's pin cache when it
- *		has one (evicting the pin in the slot), else a fresh pin.
- */
-/*
- * Buffer hints: the buffer each index block, and each heap block the
- * re-rank reads, was last found in, kept per backend in the index's
- * rd_amcache (one chunk in rd_indexcxt: the index's hints, then the heap's,
- * so a relcache rebuild simply frees it).  ReadRecentBuffer pins a hinted
- * buffer without the buffer-mapping hash lookup, which was the largest
- * single cost of a search (the shared hash table misses the CPU cache); a
- * stale hint just falls back to ReadBuffer.  Always reached through
- * index->rd_amcache: an invalidation may free it between two calls.
- */
-typedef struct OmenHnswHints
-{
-	BlockNumber nindex;			/* index hints, at buf[0 ..) */
-	BlockNumber nheap;			/* heap hints, at buf[nindex ..) */
-	Buffer		buf[FLEXIBLE_ARRAY_MEMBER];
-} OmenHnswHints;
-
-/* blocks beyond this are read without a hint (1 MB of hints per relation) */
-#define OMENHNSW_HINT_MAX_BLOCKS (1 << 18)
-
-/* The hint slot of blkno of rel (the index itself or its heap), or NULL. */
-static Buffer *
-HintSlot(Relation index, Relation rel, BlockNumber blkno)
-{
-	OmenHnswHints *h = (OmenHnswHints *) index->rd_amcache;
-	bool		heap = rel != index;
-	OmenHnswHints *g;
-	BlockNumber ni,
-				nh,
-				want;
-
-	if (h != NULL && blkno < (heap ? h->nheap : h->nindex))
-		return heap ? &h->buf[h->nindex + blkno] : &h->buf[blkno];
-	if (blkno >= OMENHNSW_HINT_MAX_BLOCKS || index->rd_indexcxt == NULL)
-		return NULL;
-	want = Max(RelationGetNumberOfBlocks(rel), blkno + 1);
-	want = Min(Max(want + want / 4, 64), OMENHNSW_HINT_MAX_BLOCKS);
-	ni = h ? h->nindex : 0;
-	nh = h ? h->nheap : 0;
-	if (heap)
-		nh = want;
-	else
-		ni = want;
-	g = MemoryContextAllocZero(index->rd_indexcxt,
-							   offsetof(OmenHnswHints, buf) + sizeof(Buffer) * (ni + nh));
-	g->nindex = ni;
-	g->nheap = nh;
-	if (h != NULL)
-	{
-		memcpy(g->buf, h->buf, sizeof(Buffer) * h->nindex);
-		memcpy(g->buf + ni, h->buf + h->nindex, sizeof(Buffer) * h->nheap);
-		pfree(h);
-	}
-	index->rd_amcache = g;
-	return heap ? &g->buf[ni + blkno] : &g->buf[blkno];
-}
-
-/*
- * OmenHnswReadHinted
- *		ReadBuffer(rel, blkno) for rel = the index or its heap, through the
- *		index's buffer hints.  Returns a pinned, unlocked buffer.
- */
-Buffer
-OmenHnswReadHinted(Relation index, Relation rel, BlockNumber blkno)
-{
-#if PG_VERSION_NUM >= 140000
-	Buffer	   *slot = HintSlot(index, rel, blkno);
-	Buffer		buf;
-
-	if (slot != NULL && BufferIsValid(*slot) &&
-#if PG_VERSION_NUM >= 160000
-		ReadRecentBuffer(rel->rd_locator, MAIN_FORKNUM, blkno, *slot)
-#else
-		ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, *slot)
-#endif
-		)
-		return *slot;
-	buf = ReadBuffer(rel, blkno);
-	slot = HintSlot(index, rel, blkno);
-	if (slot != NULL)
-		*slot = buf;
-	return buf;
-#else
-	return ReadBuffer(rel, blkno);
-#endif
-}
-
-static Buffer
-GetBuffer(OmenHnswStorage *storage, BlockNumber blkno)
-{
-	OmenHnswPinCache *pins = storage->pins;
-	uint32		slot;
-	Buffer		buf;
-
-	if (pins == NULL)
-		return OmenHnswReadHinted(storage->index, storage->index, blkno);
-	slot = blkno % OMENHNSW_PIN_CACHE_SIZE;
-	if (pins->blkno[slot] == blkno && BufferIsValid(pins->buf[slot]))
-		return pins->buf[slot];
-	if (BufferIsValid(pins->buf[slot]))
-	{
-		ReleaseBuffer(pins->buf[slot]);
-		pins->buf[slot] = InvalidBuffer;
-	}
-	buf = OmenHnswReadHinted(storage->index, storage->index, blkno);
-	pins->blkno[slot] = blkno;
-	pins->buf[slot] = buf;
-	return buf;
-}
-
-/* Unlock a buffer from GetBuffer; drop its pin unless the cache keeps it. */
-static void
-DoneWithBuffer(OmenHnswStorage *storage, Buffer buf)
-{
-	if (storage->pins)
-		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
-	else
-		UnlockReleaseBuffer(buf);
-}
-
-/* batches up to this many ids are read in block order */
-#define OMENHNSW_READ_SORT_MAX 256
-
-/*
- * PrefetchRecords
- *		Start the cache misses of a batch before copying it.  A record read
- *		is two dependent misses (the line pointer, then the item) on pages
- *		the CPU has rarely seen; copying one record after the other served
- *		them one at a time, and that copy was the largest cost of a search.
- *		Two passes over the batch put all line pointers, then all items, in
- *		flight together.  The pages are pinned (the scan's pin cache) but not
- *		locked: the line pointers read here only choose prefetch addresses,
- *		clamped to the page, and the copy that follows reads under the lock.
- */
-static void
-PrefetchRecords(OmenHnswStorage *storage, const uint32 *ids,
-				const uint16 *sorted, uint32 n, uint32 stride)
-{
-	char	   *pages[OMENHNSW_READ_SORT_MAX];
-	BlockNumber cur = InvalidBlockNumber;
-	char	   *page = NULL;
-	uint32		j;
-
-	for (j = 0; j < n; j++)
-	{
-		uint32		id = ids[sorted[j]];
-		BlockNumber blkno = OmenHnswIdGetBlock(id);
-		OffsetNumber off = OmenHnswIdGetOffset(id);
-
-		pages[j] = NULL;
-		if (id == OMEN_INVALID_ID || blkno == OMENHNSW_METAPAGE_BLKNO ||
-			off < FirstOffsetNumber || off > MaxOffsetNumber)
-			continue;
-		if (blkno != cur)
-		{
-			cur = blkno;
-			page = BufferGetPage(GetBuffer(storage, blkno));
-		}
-		pages[j] = page;
-		__builtin_prefetch(&((PageHeader) page)->pd_linp[off - 1]);
-	}
-	for (j = 0; j < n; j++)
-	{
-		ItemIdData	lp;
-		Size		start;
-		Size		o;
-
-		if (pages[j] == NULL)
-			continue;
-		lp = ((PageHeader) pages[j])->pd_linp[OmenHnswIdGetOffset(ids[sorted[j]]) - 1];
-		start = lp.lp_off;
-		for (o = 0; o < stride && start + o < BLCKSZ; o += 64)
-			__builtin_prefetch(pages[j] + start + o);
-	}
-}
-
-
-/*
- * OmenHnswStorageRead
- *		omen_storage_t.read: copy the first `stride` bytes of each record into
- *		out.  Takes a share lock on one element page at a time and releases it
- *		before reading the next page and before any ereport.  Never longjmps:
- *		errors are saved in the OmenHnswStorage and 1 is returned.
- */
-static int
-OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
-					uint32_t stride)
-{
-	OmenHnswStorage *storage = (OmenHnswStorage *) ctx;
-	volatile int rc = 0;
-
-	PG_TRY();
-	{
-		Buffer		buf = InvalidBuffer;
-		BlockNumber cur = InvalidBlockNumber;
-		uint16		sorted[OMENHNSW_READ_SORT_MAX];
-		uint32		j;
-
-		/*
-		 * Visit the ids grouped by block, so that records sharing a page
-		 * (the build stores neighbours together) cost one buffer lookup and
-		 * one lock.  Insertion sort: batches are a neighbour list long.
-		 */
-		if (n <= OMENHNSW_READ_SORT_MAX)
-		{
-			for (j = 0; j < n; j++)
-			{
-				uint32		k = j;
-
-				while (k > 0 && ids[sorted[k - 1]] > ids[j])
-				{
-					sorted[k] = sorted[k - 1];
-					k--;
-				}
-				sorted[k] = (uint16) j;
-			}
-			if (storage->pins != NULL && n > 1)
-				PrefetchRecords(storage, ids, sorted, n, stride);
-		}
-
-		for (j = 0; j < n; j++)
-		{
-			uint32		i = n <= OMENHNSW_READ_SORT_MAX ? sorted[j] : j;
-			BlockNumber blkno = OmenHnswIdGetBlock(ids[i]);
-			OffsetNumber offnum = OmenHnswIdGetOffset(ids[i]);
-			Page		page;
-			ItemId		itemid;
-			Size		len;
-
-			if (blkno != cur)
-			{
-				if (BufferIsValid(buf))
-					DoneWithBuffer(storage, buf);
-				buf = InvalidBuffer;
-				CHECK_FOR_INTERRUPTS();
-				if (ids[i] == OMEN_INVALID_ID || blkno == OMENHNSW_METAPAGE_BLKNO)
-					elog(ERROR, "omenhnsw: invalid node id %u in index \"%s\"",
-						 ids[i], RelationGetRelationName(storage->index));
-				buf = GetBuffer(storage, blkno);
-				LockBuffer(buf, BUFFER_LOCK_SHARE);
-				cur = blkno;
-			}
-			/*
-			 * Validate through the line pointer only: testing the page type
-			 * in the special space touched one more cache line per page, a
-			 * miss that cost 8% of a search.  A node id comes from a record
-			 * the core has validated; the metapage is rejected above, and
-			 * on any other page a wrong id finds no normal item of a
-			 * node's size.
-			 */
-			page = BufferGetPage(buf);
-			if (offnum < FirstOffsetNumber || offnum > PageGetMaxOffsetNumber(page) ||
-				!ItemIdIsNormal(PageGetItemId(page, offnum)) ||
-				ItemIdGetLength(PageGetItemId(page, offnum)) < storage->minRecord)
-			{
-				DoneWithBuffer(storage, buf);
-				ereport(ERROR,
-						(errcode(ERRCODE_INDEX_CORRUPTED),
-						 errmsg("index \"%s\" has no node %u",
-								RelationGetRelationName(storage->index), ids[i])));
-			}
-			itemid = PageGetItemId(page, offnum);
-			len = ItemIdGetLength(itemid);
-			memcpy(out + (Size) i * stride, PageGetItem(page, itemid),
-				   Min(len, (Size) stride));
-		}
-		if (BufferIsValid(buf))
-			DoneWithBuffer(storage, buf);
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(storage->callerCxt);
-		storage->error = CopyErrorData();
-		FlushErrorState();
-		rc = 1;
-	}
-	PG_END_TRY();
-
-	return rc;
-}
-
-/*
- * OmenHnswStorageInit
- *		Set up a storage callback reading the index's element pages; errors
- *		are saved in CurrentMemoryContext.
- */
-void
-OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
-					const omen_index_t *core)
-{
-	storage->api.ctx = storage;
-	storage->api.read = OmenHnswStorageRead;
-	storage->index = index;
-	storage->callerCxt = CurrentMemoryContext;
-	storage->error = NULL;
-	storage->pins = NULL;
-	storage->minRecord = core ? omen_index_record_size(core, 0) : 0;
-}
-
-/*
- * OmenHnswStorageEnablePins
- *		Give a scan's storage a pin cache (allocated in cxt).  Skipped when
- *		shared_buffers is small, and for temporary indexes (local buffers,
- *		temp_buffers): several scans each holding OMENHNSW_PIN_CACHE_SIZE
- *		pins could then leave no unpinned buffer.
- */
-void
-OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt)
-{
-	int			i;
-
-	if (NBuffers < OMENHNSW_PIN_CACHE_SIZE * 64 ||
-		RelationUsesLocalBuffers(storage->index))
-		return;
-	storage->pins = MemoryContextAlloc(cxt, sizeof(OmenHnswPinCache));
-	for (i = 0; i < OMENHNSW_PIN_CACHE_SIZE; i++)
-	{
-		storage->pins->blkno[i] = InvalidBlockNumber;
-		storage->pins->buf[i] = InvalidBuffer;
-	}
-}
-
-/*
- * OmenHnswStorageReleasePins
- *		Drop every pin the cache holds (end of a search: rescan, endscan).
- *		After an ERROR the resource owner has already released them and the
- *		scan is never used again, so this runs only on normal paths.
- */
-void
-OmenHnswStorageReleasePins(OmenHnswStorage *storage)
-{
-	int			i;
-
-	if (storage->pins == NULL)
-		return;
-	for (i = 0; i < OMENHNSW_PIN_CACHE_SIZE; i++)
-	{
-		if (BufferIsValid(storage->pins->buf[i]))
-			ReleaseBuffer(storage->pins->buf[i]);
-		storage->pins->buf[i] = InvalidBuffer;
-		storage->pins->blkno[i] = InvalidBlockNumber;
-	}
-}
-
-/* ------------------------------------------------------------------------
  * Small conversions and checks
  * ------------------------------------------------------------------------
  */
@@ -680,6 +248,7 @@ OmenHnswTidToPayload(ItemPointer tid)
 void
 OmenHnswPayloadToTid(uint64 payload, ItemPointer tid)
 {
+	payload &= OMENHNSW_PAYLOAD_TID_MASK;
 	ItemPointerSet(tid, (BlockNumber) (payload >> 16),
 				   (OffsetNumber) (payload & 0xFFFF));
 }
@@ -786,4 +355,654 @@ OmenHnswCheckRecordSize(Relation index, Size len)
 						len, (Size) OMENHNSW_MAX_RECORD_SIZE,
 						RelationGetRelationName(index)),
 				 errhint("Use quantization 'binary' or 'rabitq', or a smaller m, for vectors of this many dimensions.")));
+}
+
+
+/* ------------------------------------------------------------------------
+ * Page writers
+ * ------------------------------------------------------------------------
+ */
+StaticAssertDecl(OmenHnswMakeId(OMENHNSW_MAX_BLOCKS - 1, OMENHNSW_MAX_ITEMS_PER_PAGE) < OMEN_PENDING_ID,
+				 "node ids must stay below OMEN_PENDING_ID");
+
+/* A page being changed: through GenericXLog, or directly while building. */
+typedef struct PageWrite
+{
+	GenericXLogState *xlog;		/* NULL while building */
+	int			nbuf;
+	Buffer		bufs[MAX_GENERIC_XLOG_PAGES];
+	Page		pages[MAX_GENERIC_XLOG_PAGES];
+} PageWrite;
+
+static void
+PageWriteBegin(PageWrite *pw, Relation index, bool building)
+{
+	pw->xlog = building ? NULL : GenericXLogStart(index);
+	pw->nbuf = 0;
+}
+
+/*
+ * PageWriteAdd
+ *		Register an exclusively locked buffer; returns the page to modify.
+ */
+static Page
+PageWriteAdd(PageWrite *pw, Buffer buf, bool fullImage)
+{
+	Page		page;
+
+	Assert(pw->nbuf < MAX_GENERIC_XLOG_PAGES);
+	if (pw->xlog)
+		page = GenericXLogRegisterBuffer(pw->xlog, buf,
+										 fullImage ? GENERIC_XLOG_FULL_IMAGE : 0);
+	else
+		page = BufferGetPage(buf);
+	pw->bufs[pw->nbuf] = buf;
+	pw->pages[pw->nbuf] = page;
+	pw->nbuf++;
+	return page;
+}
+
+/* Apply (WAL-log) the changes and release every buffer. */
+static void
+PageWriteFinish(PageWrite *pw)
+{
+	int			i;
+
+	if (pw->xlog)
+		GenericXLogFinish(pw->xlog);
+	else
+		for (i = 0; i < pw->nbuf; i++)
+			MarkBufferDirty(pw->bufs[i]);
+	for (i = 0; i < pw->nbuf; i++)
+		UnlockReleaseBuffer(pw->bufs[i]);
+	pw->xlog = NULL;
+	pw->nbuf = 0;
+}
+
+/* Drop the changes and release every buffer (before an ERROR). */
+static void
+PageWriteAbort(PageWrite *pw)
+{
+	int			i;
+
+	if (pw->xlog)
+		GenericXLogAbort(pw->xlog);
+	for (i = 0; i < pw->nbuf; i++)
+		UnlockReleaseBuffer(pw->bufs[i]);
+	pw->xlog = NULL;
+	pw->nbuf = 0;
+}
+
+static Buffer
+LockedBuffer(Relation index, BlockNumber blkno)
+{
+	Buffer		buf = ReadBuffer(index, blkno);
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	return buf;
+}
+
+/*
+ * OmenHnswWriteBlob
+ *		Append the quantizer state as blob pages (one chunk per page).
+ *		Returns the first blob block; *npages gets their count.  WAL-logged
+ *		as full images unless building.
+ */
+BlockNumber
+OmenHnswWriteBlob(Relation index, const uint8 *blob, Size len, bool building,
+				  uint32 *npages)
+{
+	BlockNumber first = InvalidBlockNumber;
+	Size		done = 0;
+	uint32		n = 0;
+
+	while (done < len)
+	{
+		Size		chunk = Min(len - done, (Size) OMENHNSW_BLOB_CHUNK);
+		Buffer		buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+		PageWrite	pw;
+		Page		page;
+
+		if (n == 0)
+			first = BufferGetBlockNumber(buf);
+		else if (BufferGetBlockNumber(buf) != first + n)
+			elog(ERROR, "omenhnsw: quantizer pages of index \"%s\" are not contiguous",
+				 RelationGetRelationName(index));
+		PageWriteBegin(&pw, index, building);
+		page = PageWriteAdd(&pw, buf, true);
+		OmenHnswInitPage(page, OMENHNSW_PAGE_BLOB);
+		if (PageAddItem(page, (Item) (blob + done), chunk, InvalidOffsetNumber,
+						false, false) != FirstOffsetNumber)
+			elog(ERROR, "omenhnsw: failed to add a quantizer chunk");
+		PageWriteFinish(&pw);
+		done += chunk;
+		n++;
+	}
+	*npages = n;
+	return first;
+}
+
+/*
+ * OmenHnswMetaForWrite
+ *		The metapage struct of a metapage image about to be changed (a page
+ *		registered with GenericXLog, or a build's page).  A format 1 metapage
+ *		becomes format 2 here: its records are already format 2's, its free
+ *		lists are empty, and pd_lower moves past the longer struct, because
+ *		GenericXLog logs only the bytes outside the hole pd_lower..pd_upper.
+ */
+OmenHnswMetaPage
+OmenHnswMetaForWrite(Page page)
+{
+	OmenHnswMetaPage meta = OmenHnswPageGetMeta(page);
+	PageHeader	hdr = (PageHeader) page;
+	uint16		end = (uint16) (((char *) meta + sizeof(OmenHnswMetaPageData)) - (char *) page);
+
+	if (meta->version < OMENHNSW_VERSION)
+	{
+		MemSet((char *) meta + OMENHNSW_META_V1_SIZE, 0,
+			   sizeof(OmenHnswMetaPageData) - OMENHNSW_META_V1_SIZE);
+		meta->version = OMENHNSW_VERSION;
+	}
+	if (hdr->pd_lower < end)
+		hdr->pd_lower = end;
+	return meta;
+}
+
+/* Stamp a record image's payload with a slot generation (0: none). */
+static void
+StampRecord(uint8 *item, uint32 freeGen)
+{
+	uint64		payload;
+
+	memcpy(&payload, item, sizeof(uint64));
+	payload &= OMENHNSW_PAYLOAD_TID_MASK;
+	payload |= (uint64) (freeGen & OMENHNSW_GEN_MASK) << OMENHNSW_PAYLOAD_GEN_SHIFT;
+	memcpy(item, &payload, sizeof(uint64));
+}
+
+/*
+ * ReuseSlot
+ *		Try to store a record in the first free slot of its level.  Returns
+ *		the id, or OMEN_INVALID_ID when that list is empty.  Locks the slot's
+ *		page, then the metapage (the usual order), and pops the slot only if
+ *		it is still the list's head; a concurrent insert that took it first
+ *		makes us look again.  One WAL record: slot, metapage.
+ */
+static uint32
+ReuseSlot(Relation index, const uint8 *record, Size len, uint32 level,
+		  bool building, int entryLevel)
+{
+	int			attempt;
+
+	if (level >= OMENHNSW_LEVELS)
+		return OMEN_INVALID_ID;
+	for (attempt = 0; attempt < 100; attempt++)
+	{
+		Buffer		metabuf;
+		Buffer		buf;
+		OmenHnswMetaPage meta;
+		PageWrite	pw;
+		Page		page;
+		uint32		head;
+		BlockNumber blkno;
+		OffsetNumber off;
+		ItemId		itemid;
+		uint8	   *item;
+		uint64		payload;
+
+		metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+		LockBuffer(metabuf, BUFFER_LOCK_SHARE);
+		meta = OmenHnswPageGetMeta(BufferGetPage(metabuf));
+		head = (meta->version >= 2 && meta->freeCount[level] > 0) ?
+			meta->freeHead[level] : OMEN_INVALID_ID;
+		UnlockReleaseBuffer(metabuf);
+		if (head == OMEN_INVALID_ID)
+			return OMEN_INVALID_ID;
+
+		blkno = OmenHnswIdGetBlock(head);
+		off = OmenHnswIdGetOffset(head);
+		if (blkno == OMENHNSW_METAPAGE_BLKNO || blkno >= RelationGetNumberOfBlocks(index))
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" has an invalid free slot %u for level %u",
+							RelationGetRelationName(index), head, level),
+					 errhint("REINDEX the index.")));
+		PageWriteBegin(&pw, index, building);
+		buf = LockedBuffer(index, blkno);
+		page = PageWriteAdd(&pw, buf, false);
+		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+		meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+		if (meta->freeCount[level] == 0 || meta->freeHead[level] != head)
+		{
+			/* another insert took it: look again */
+			PageWriteAbort(&pw);
+			continue;
+		}
+		if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
+			off > PageGetMaxOffsetNumber(page) ||
+			!ItemIdIsNormal(itemid = PageGetItemId(page, off)) ||
+			ItemIdGetLength(itemid) < len)
+		{
+			PageWriteAbort(&pw);
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" block %u offset %u is on the free list of level %u but holds no such slot",
+							RelationGetRelationName(index), blkno, off, level),
+					 errhint("REINDEX the index.")));
+		}
+		item = (uint8 *) PageGetItem(page, itemid);
+		memcpy(&payload, item, sizeof(uint64));
+		if (!OmenHnswPayloadIsFree(payload) || omen_record_level(item) != level)
+		{
+			PageWriteAbort(&pw);
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" block %u offset %u is on the free list of level %u but is not a free slot of that level",
+							RelationGetRelationName(index), blkno, off, level),
+					 errhint("REINDEX the index.")));
+		}
+		memcpy(item, record, len);
+		StampRecord(item, meta->freeGen);
+		meta->freeHead[level] = OmenHnswFreeNext(payload);
+		meta->freeCount[level]--;
+		meta->nodeCount++;
+		if (entryLevel >= 0)
+		{
+			meta->entryId = head;
+			meta->entryLevel = (uint32) entryLevel;
+		}
+		PageWriteFinish(&pw);
+		return head;
+	}
+	return OMEN_INVALID_ID;		/* busy: append instead */
+}
+
+/*
+ * OmenHnswAddRecord
+ *		Store a new node's record, in a free slot of its level if there is
+ *		one, else on the insert page, or on a new page when it does not fit,
+ *		and count it in the metapage, in one WAL record; returns its id.
+ *		Slot choice and write happen under the page's lock, so concurrent
+ *		inserts never pick the same slot.  If trainedMeta is given (first
+ *		insert into an untrained index) the metapage is replaced by it
+ *		first; entryLevel >= 0 makes the node the entry point in the same
+ *		record.  The payload is stamped with the metapage's freeGen.  No
+ *		buffer lock held on entry or exit; element page before metapage, as
+ *		everywhere.
+ */
+uint32
+OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
+				  const OmenHnswMetaPageData *trainedMeta, int entryLevel)
+{
+	Buffer		metabuf;
+	Buffer		buf = InvalidBuffer;
+	BlockNumber insertPage;
+	PageWrite	pw;
+	Page		page;
+	OmenHnswMetaPage meta;
+	OffsetNumber offnum;
+	uint32		id;
+
+	if (trainedMeta == NULL)
+	{
+		id = ReuseSlot(index, record, len, omen_record_level(record), building,
+					   entryLevel);
+		if (id != OMEN_INVALID_ID)
+			return id;
+	}
+
+	metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	LockBuffer(metabuf, BUFFER_LOCK_SHARE);
+	insertPage = OmenHnswPageGetMeta(BufferGetPage(metabuf))->insertPage;
+	UnlockReleaseBuffer(metabuf);
+
+	if (BlockNumberIsValid(insertPage))
+	{
+		buf = LockedBuffer(index, insertPage);
+		page = BufferGetPage(buf);
+		if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
+			PageGetMaxOffsetNumber(page) >= OMENHNSW_MAX_ITEMS_PER_PAGE ||
+			PageGetFreeSpace(page) < MAXALIGN(len))
+		{
+			UnlockReleaseBuffer(buf);
+			buf = InvalidBuffer;
+		}
+	}
+
+	PageWriteBegin(&pw, index, building);
+	if (BufferIsValid(buf))
+		page = PageWriteAdd(&pw, buf, false);
+	else
+	{
+		/* concurrent inserts may each add a page; the last one becomes the hint */
+		buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
+		page = PageWriteAdd(&pw, buf, true);
+		OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
+	}
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+
+	offnum = PageAddItem(page, (Item) record, len, InvalidOffsetNumber, false, false);
+	if (offnum == InvalidOffsetNumber)
+	{
+		PageWriteAbort(&pw);
+		elog(ERROR, "omenhnsw: failed to add a %zu-byte record to block %u of index \"%s\"",
+			 len, BufferGetBlockNumber(buf), RelationGetRelationName(index));
+	}
+	id = OmenHnswMakeId(BufferGetBlockNumber(buf), offnum);
+	if (trainedMeta)
+	{
+		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
+		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
+	}
+	/* a slot never used before: no reader can hold its id (stamp 0) */
+	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), 0);
+	meta->insertPage = BufferGetBlockNumber(buf);
+	meta->nodeCount++;
+	if (entryLevel >= 0)
+	{
+		meta->entryId = id;
+		meta->entryLevel = (uint32) entryLevel;
+	}
+	PageWriteFinish(&pw);
+	return id;
+}
+
+/*
+ * OmenHnswSetReconnectCount
+ *		Remember the node count at which VACUUM last linked in unreachable
+ *		nodes.
+ */
+void
+OmenHnswSetReconnectCount(Relation index, uint64 count)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+
+	PageWriteBegin(&pw, index, false);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->reconnectCount = count;
+	PageWriteFinish(&pw);
+}
+
+/*
+ * OmenHnswBumpFreeGen
+ *		Start a new slot-reuse generation (VACUUM, before it frees slots).
+ *		Returns the new generation.
+ */
+uint32
+OmenHnswBumpFreeGen(Relation index)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+	uint32		gen;
+
+	PageWriteBegin(&pw, index, false);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->freeGen = (meta->freeGen + 1) & OMENHNSW_GEN_MASK;
+	if (meta->freeGen == 0)
+		meta->freeGen = 1;		/* 0 stamps records that need no check */
+	gen = meta->freeGen;
+	PageWriteFinish(&pw);
+	return gen;
+}
+
+/*
+ * OmenHnswFreeSlots
+ *		Put every deleted, not yet free record of element page blkno on the
+ *		free list of its level: its payload becomes the free marker and the
+ *		list's old head, the metapage's head becomes the slot.  The caller
+ *		guarantees that no node links to these records any more (VACUUM's
+ *		repair) and has started a new generation (OmenHnswBumpFreeGen).  One
+ *		WAL record: the page, the metapage.  Returns the slots freed.
+ */
+uint32
+OmenHnswFreeSlots(Relation index, BlockNumber blkno, BufferAccessStrategy strategy)
+{
+	Buffer		buf;
+	Buffer		metabuf;
+	PageWrite	pw;
+	Page		page;
+	OmenHnswMetaPage meta;
+	OffsetNumber off;
+	OffsetNumber maxoff;
+	uint32		nfreed = 0;
+
+	buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, strategy);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	if (PageIsNew(page) ||
+		OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT)
+	{
+		UnlockReleaseBuffer(buf);
+		return 0;
+	}
+	/* any slot to free?  (share the cost of the metapage lock only then) */
+	maxoff = PageGetMaxOffsetNumber(page);
+	for (off = FirstOffsetNumber; off <= maxoff; off++)
+	{
+		uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
+		uint64		payload;
+
+		memcpy(&payload, rec, sizeof(uint64));
+		if (omen_record_is_deleted(rec) && !OmenHnswPayloadIsFree(payload))
+			break;
+	}
+	if (off > maxoff)
+	{
+		UnlockReleaseBuffer(buf);
+		return 0;
+	}
+
+	PageWriteBegin(&pw, index, false);
+	page = PageWriteAdd(&pw, buf, false);
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	for (off = FirstOffsetNumber; off <= maxoff; off++)
+	{
+		uint8	   *rec = (uint8 *) PageGetItem(page, PageGetItemId(page, off));
+		uint32		level = omen_record_level(rec);
+		uint64		payload;
+
+		memcpy(&payload, rec, sizeof(uint64));
+		if (!omen_record_is_deleted(rec) || OmenHnswPayloadIsFree(payload) ||
+			level >= OMENHNSW_LEVELS)
+			continue;
+		payload = OMENHNSW_PAYLOAD_FREE |
+			(meta->freeCount[level] > 0 ? meta->freeHead[level] : OMEN_INVALID_ID);
+		memcpy(rec, &payload, sizeof(uint64));
+		meta->freeHead[level] = OmenHnswMakeId(blkno, off);
+		meta->freeCount[level]++;
+		nfreed++;
+	}
+	PageWriteFinish(&pw);
+	return nfreed;
+}
+
+/*
+ * OmenHnswSetEntry
+ *		Point the metapage at a new entry node (OMEN_INVALID_ID: empty).
+ */
+void
+OmenHnswSetEntry(Relation index, uint32 id, uint32 level, bool building)
+{
+	Buffer		metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+
+	PageWriteBegin(&pw, index, building);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->entryId = id;
+	meta->entryLevel = (id == OMEN_INVALID_ID) ? 0 : level;
+	PageWriteFinish(&pw);
+}
+
+static int
+CompareEditBlocks(const void *a, const void *b)
+{
+	BlockNumber ba = OmenHnswIdGetBlock((*(omen_edit_t *const *) a)->id);
+	BlockNumber bb = OmenHnswIdGetBlock((*(omen_edit_t *const *) b)->id);
+
+	if (ba != bb)
+		return ba < bb ? -1 : 1;
+	return 0;
+}
+
+/*
+ * OverwriteRecord
+ *		memcpy a new image over an existing record on a locked page copy,
+ *		keeping its deleted flag and payload; a free slot is left alone.  Returns 1 when written, 0 when the record
+ *		no longer equals the edit's base (changed by a concurrent insert;
+ *		nothing written), -1 if the slot does not hold a record of that length.
+ */
+static int
+OverwriteRecord(Page page, OffsetNumber offnum, const omen_edit_t *edit)
+{
+	ItemId		itemid;
+	uint8	   *item;
+	bool		wasDeleted;
+	uint64		payload;
+
+	if (offnum > PageGetMaxOffsetNumber(page))
+		return -1;
+	itemid = PageGetItemId(page, offnum);
+	if (!ItemIdHasStorage(itemid) || ItemIdGetLength(itemid) < edit->len)
+		return -1;
+	item = (uint8 *) PageGetItem(page, itemid);
+	if (edit->base && !omen_record_same(item, edit->base, edit->len))
+		return 0;
+	memcpy(&payload, item, sizeof(uint64));
+	if (OmenHnswPayloadIsFree(payload))
+		return 1;				/* a free slot takes no links: nothing to do */
+	wasDeleted = omen_record_is_deleted(item);
+	memcpy(item, edit->record, edit->len);
+	/* the payload (heap TID, generation) is the shim's and never changes */
+	memcpy(item, &payload, sizeof(uint64));
+	if (wasDeleted)
+		omen_record_set_deleted(item);
+	return 1;
+}
+
+/*
+ * OmenHnswWriteEdits
+ *		Overwrite records with new images, grouped by page, at most
+ *		MAX_GENERIC_XLOG_PAGES pages per WAL record; pages locked in block
+ *		order.  Each record is self-consistent (edits are independent).  An
+ *		edit with a base is written only if the record still equals it;
+ *		otherwise stale[i] is set (stale may be NULL when no edit has a base).
+ */
+void
+OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n, bool building,
+				   bool *stale)
+{
+	omen_edit_t **sorted;
+	uint32		i = 0;
+	BlockNumber nblocks;
+
+	if (n == 0)
+		return;
+	nblocks = RelationGetNumberOfBlocks(index);
+	sorted = palloc(sizeof(omen_edit_t *) * n);
+	for (i = 0; i < n; i++)
+		sorted[i] = &edits[i];
+	qsort(sorted, n, sizeof(omen_edit_t *), CompareEditBlocks);
+
+	i = 0;
+	while (i < n)
+	{
+		PageWrite	pw;
+		uint32		start = i;
+		uint32		j;
+
+		PageWriteBegin(&pw, index, building);
+		while (i < n)
+		{
+			BlockNumber blkno = OmenHnswIdGetBlock(sorted[i]->id);
+
+			if (pw.nbuf == 0 ||
+				BufferGetBlockNumber(pw.bufs[pw.nbuf - 1]) != blkno)
+			{
+				if (pw.nbuf == MAX_GENERIC_XLOG_PAGES)
+					break;
+				if (blkno == OMENHNSW_METAPAGE_BLKNO || blkno >= nblocks)
+				{
+					PageWriteAbort(&pw);
+					elog(ERROR, "omenhnsw: edit of invalid node %u in index \"%s\"",
+						 sorted[i]->id, RelationGetRelationName(index));
+				}
+				PageWriteAdd(&pw, LockedBuffer(index, blkno), false);
+			}
+			i++;
+		}
+		for (j = start; j < i; j++)
+		{
+			BlockNumber blkno = OmenHnswIdGetBlock(sorted[j]->id);
+			int			k;
+			int			r = -1;
+
+			for (k = 0; k < pw.nbuf; k++)
+				if (BufferGetBlockNumber(pw.bufs[k]) == blkno)
+					break;
+			if (OmenHnswPageGetOpaque(pw.pages[k])->pageType == OMENHNSW_PAGE_ELEMENT)
+				r = OverwriteRecord(pw.pages[k], OmenHnswIdGetOffset(sorted[j]->id), sorted[j]);
+			if (r < 0 || (r == 0 && stale == NULL))
+			{
+				PageWriteAbort(&pw);
+				elog(ERROR, "omenhnsw: node %u of index \"%s\" does not match its new image",
+					 sorted[j]->id, RelationGetRelationName(index));
+			}
+			if (r == 0)
+				stale[sorted[j] - edits] = true;
+		}
+		PageWriteFinish(&pw);
+	}
+	pfree(sorted);
+}
+
+/*
+ * OmenHnswWriteLinks
+ *		Write edits that link a node in (an insert's back-links, VACUUM's
+ *		reconnections).  An edit whose record was changed by a concurrent
+ *		insert since the plan read it is planned again from a fresh read and
+ *		retried.  Caller holds the insert lock (ShareLock at least).
+ */
+void
+OmenHnswWriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storage,
+				   omen_edit_t *edits, uint32 n, bool building)
+{
+	bool	   *stale;
+	uint32		i;
+
+	if (n == 0)
+		return;
+	stale = palloc0(sizeof(bool) * n);
+	OmenHnswWriteEdits(index, edits, n, building, stale);
+	for (i = 0; i < n; i++)
+	{
+		int			attempt;
+
+		for (attempt = 0; stale[i]; attempt++)
+		{
+			omen_insert_plan_t *plan = NULL;
+			OmenHnswHandle *handle;
+			omen_status_t st;
+
+			if (attempt >= 1000)
+				elog(ERROR, "omenhnsw: could not link node %u into node %u of index \"%s\": it kept changing",
+					 edits[i].link_id, edits[i].id, RelationGetRelationName(index));
+			CHECK_FOR_INTERRUPTS();
+			handle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
+			st = omen_link_plan(state->index, &storage->api, edits[i].id, edits[i].link_id,
+								edits[i].levels, &plan);
+			handle->ptr = plan;
+			OmenHnswCheckStatus(st, storage, "linking a new node");
+			stale[i] = false;
+			if (plan->n_edits > 0)
+				OmenHnswWriteEdits(index, plan->edits, 1, building, &stale[i]);
+			OmenHnswHandleRelease(handle);
+		}
+	}
+	pfree(stale);
 }

@@ -306,7 +306,8 @@ StartSearch(IndexScanDesc scan)
 	so->cands = palloc(sizeof(omen_candidate_t) * so->batchSize);
 	so->minEstimate = palloc(sizeof(float8) * so->batchSize);
 
-	OmenHnswStorageInit(&so->storage, index, so->state.index);
+	OmenHnswStorageInit(&so->storage, index, so->state.index,
+						so->state.meta.freeGen);
 	OmenHnswStorageEnablePins(&so->storage, so->queryCxt);
 	handle = OmenHnswHandleRegister(so->queryCxt, NULL, OmenHnswFreeScanCb);
 	st = omen_scan_begin(so->state.index, &so->storage.api,

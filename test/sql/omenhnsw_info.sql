@@ -19,7 +19,7 @@ SELECT dimensions, metric, quantization, m, ef_construction, nodes, deleted_node
 SELECT dimensions, metric, quantization, m, ef_construction, nodes, deleted_nodes
   FROM omenhnsw_index_info('info_bin');
 
--- VACUUM marks the nodes of deleted rows; REINDEX drops them
+-- VACUUM frees the slots of deleted rows' nodes for reuse: they are no longer counted
 DELETE FROM info_t WHERE id <= 100;
 VACUUM info_t;
 SELECT nodes, deleted_nodes FROM omenhnsw_index_info('info_wide');

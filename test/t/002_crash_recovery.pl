@@ -75,6 +75,10 @@ $node->start;
 
 my $after = $node->safe_psql('postgres', $index_query);
 is($after, $before, 'index answers the same after crash recovery');
+# the inserts after the VACUUM reused freed slots (format 2): replayed from WAL too
+is($node->safe_psql('postgres', q{
+	SELECT heap_rows = live_nodes, nodes < 3500 + 301 FROM omenhnsw_verify('t_v')}),
+	't|t', 'omenhnsw_verify passes after crash recovery, slots reused');
 is($node->safe_psql('postgres', $recall_query), 't', 'recall after the crash');
 is($node->safe_psql('postgres', q{
 	SET enable_seqscan = off;
@@ -91,6 +95,22 @@ is($node->safe_psql('postgres', q{
 	SELECT id FROM t ORDER BY v <-> (SELECT v FROM t WHERE id = 5100) LIMIT 1
 }), '5100', 'inserts after recovery are found');
 is($node->safe_psql('postgres', $recall_query), 't', 'recall after more inserts');
+
+# a crash between VACUUM freeing slots and inserts reusing them, then both again
+$node->safe_psql('postgres', 'DELETE FROM t WHERE id % 3 = 0; VACUUM t');
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', q{SELECT heap_rows = live_nodes, free_slots > 0 FROM omenhnsw_verify('t_v')}),
+	't|t', 'omenhnsw_verify passes after a crash following a VACUUM');
+$node->safe_psql('postgres', q{
+	INSERT INTO t SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 16) WHERE i > 0)::vector
+	FROM generate_series(6000, 6800) i;
+});
+$node->stop('immediate');
+$node->start;
+is($node->safe_psql('postgres', q{SELECT heap_rows = live_nodes FROM omenhnsw_verify('t_v')}),
+	't', 'omenhnsw_verify passes after a crash following inserts into freed slots');
+is($node->safe_psql('postgres', $recall_query), 't', 'recall after reuse and crash');
 
 # the unlogged table is empty after the crash; its index is usable again
 is($node->safe_psql('postgres', q{

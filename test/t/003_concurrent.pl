@@ -104,5 +104,29 @@ my $self = $node->safe_psql('postgres', q{
 });
 cmp_ok($self, '>=', 0.99 * ($n / 20), "sampled rows find their own vector ($self of " . ($n / 20) . ")");
 
+# structure after concurrent inserts, deletes and VACUUMs, and after slot reuse under
+# concurrent inserts
+like($node->safe_psql('postgres', q{SELECT heap_rows = live_nodes FROM omenhnsw_verify('t_v')}),
+	qr/^t$/, 'omenhnsw_verify passes on the concurrently changed index');
+is($node->safe_psql('postgres', q{SELECT heap_rows, live_nodes FROM omenhnsw_verify('c_v')}),
+	"$n|$n", 'omenhnsw_verify passes after concurrent inserts');
+$node->safe_psql('postgres', 'DELETE FROM c WHERE id % 2 = 0; VACUUM c');
+$node->pgbench(
+	'--no-vacuum --client=4 --transactions=100',
+	0,
+	[qr{processed: 400/400}],
+	[qr{^$}],
+	'concurrent inserts into freed slots',
+	{
+		'003_cluster_reuse' => q{
+			INSERT INTO c (v) SELECT ARRAY[k + random() * 0.01, k * 0.5, 1 - k, random() * 0.01]::real[]::vector
+				FROM (SELECT floor(random() * 20)::real AS k, g FROM generate_series(1, 5) g) s;
+		},
+	});
+is($node->safe_psql('postgres', q{
+	SELECT heap_rows = live_nodes AND free_slots < 2000 AND heap_rows = (SELECT count(*) FROM c)
+	FROM omenhnsw_verify('c_v')}),
+	't', 'omenhnsw_verify passes after concurrent inserts reused freed slots');
+
 $node->stop;
 done_testing();
