@@ -18,8 +18,9 @@ OBJS       = $(PG_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 # sql/omenhnsw_tools.sql (omenhnsw_verify, omenhnsw_recall) are new in 0.4.0 too.  To release: copy
 # the two generated files into DATA.
 SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql sql/compat.sql sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql \
-             sql/info.sql sql/omenhnsw_tools.sql
-NEW_PARTS  = sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql sql/info.sql sql/omenhnsw_tools.sql
+             sql/info.sql sql/omenhnsw_tools.sql sql/filter.sql
+NEW_PARTS  = sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql sql/info.sql sql/omenhnsw_tools.sql \
+             sql/filter.sql
 DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.3.0--0.4.0.sql
 DATA       = sql/omendb--0.1.0.sql sql/omendb--0.2.0.sql sql/omendb--0.1.0--0.2.0.sql \
              sql/omendb--0.3.0.sql sql/omendb--0.2.0--0.3.0.sql

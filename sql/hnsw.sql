@@ -5,7 +5,11 @@
 
 \echo Use "CREATE EXTENSION omendb" to load this file. \quit
 
-CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER omenhnswhandler;
+-- a handler of its own: hnsw indexes have one column, as pgvector's (filter columns are omenhnsw's)
+CREATE FUNCTION omendb_hnsw_handler(internal) RETURNS index_am_handler
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+
+CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER omendb_hnsw_handler;
 
 COMMENT ON ACCESS METHOD hnsw IS
 	'pgvector''s name for omenhnsw: the same HNSW index over quantized codes';

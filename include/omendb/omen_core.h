@@ -178,6 +178,11 @@ typedef struct omen_storage
 uint64_t	omen_record_payload(const uint8_t *record);
 int			omen_record_is_deleted(const uint8_t *record);
 void		omen_record_set_deleted(uint8_t *record);
+/*
+ * Mark a record copy as rejected by a scan's filter: the scan traverses the node but never returns
+ * it.  Only for the copies the storage callback hands a scan (never stored).
+ */
+void		omen_record_set_rejected(uint8_t *record);
 uint32_t	omen_record_level(const uint8_t *record);
 /* Nonzero when two records of len bytes are equal but for the deleted flag. */
 int			omen_record_same(const uint8_t *a, const uint8_t *b, uint32_t len);
@@ -337,6 +342,24 @@ void		omen_scan_set_bound_sigmas(omen_scan_t *scan, float sigmas);
  * (see omen_scan_next).  +INFINITY once the scan is exhausted; NaN is never returned.
  */
 double		omen_scan_floor(const omen_scan_t *scan);
+
+/*
+ * Filtered scans.  The storage callback of a filtered scan marks the records its filter rejects
+ * (omen_record_set_rejected); the scan traverses them and never returns them.  Two controls let the
+ * shim change strategy when the filter rejects most nodes near the query:
+ *   - omen_scan_set_expansion_budget: each omen_scan_next call expands at most `expansions` nodes
+ *     after the first ef_search candidates (0, the default: no limit).  A call may then return
+ *     *n == 0 without the scan being over: omen_scan_exhausted tells.
+ *   - omen_scan_restrict: the rest of the scan is an exact pass over `ids` (the nodes the filter
+ *     accepts, found by the shim without the graph): every listed live node not handed out yet is
+ *     handed out once, in estimate order (the floor is the next estimate).  With no query, in list
+ *     order.  Reads every listed record's prefix.
+ */
+void		omen_scan_set_expansion_budget(omen_scan_t *scan, uint32_t expansions);
+int			omen_scan_exhausted(const omen_scan_t *scan);
+/* Nodes expanded so far (their neighbour lists read). */
+uint64_t	omen_scan_expansions(const omen_scan_t *scan);
+omen_status_t omen_scan_restrict(omen_scan_t *scan, const uint32_t *ids, uint32_t n);
 
 /* Bytes the scan's state holds now (visited set, discovered nodes): grows as the scan widens. */
 size_t		omen_scan_memory(const omen_scan_t *scan);

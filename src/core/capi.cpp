@@ -107,6 +107,7 @@ omen_status_t omen_params_check(const omen_params_t* params) {
 uint64_t omen_record_payload(const uint8_t* record) { return omendb::core::rec_payload(record); }
 int omen_record_is_deleted(const uint8_t* record) { return omendb::core::rec_deleted(record) ? 1 : 0; }
 void omen_record_set_deleted(uint8_t* record) { record[omendb::core::kOffFlags] |= omendb::core::kFlagDeleted; }
+void omen_record_set_rejected(uint8_t* record) { record[omendb::core::kOffFlags] |= omendb::core::kFlagRejected; }
 uint32_t omen_record_level(const uint8_t* record) { return omendb::core::rec_level(record); }
 int omen_record_same(const uint8_t* a, const uint8_t* b, uint32_t len) {
     using omendb::core::kOffFlags;
@@ -288,6 +289,23 @@ void omen_scan_set_bound_sigmas(omen_scan_t* scan, float sigmas) {
 }
 
 double omen_scan_floor(const omen_scan_t* scan) { return scan ? scan->s.floor() : 0.0; }
+
+void omen_scan_set_expansion_budget(omen_scan_t* scan, uint32_t expansions) {
+    if (scan) scan->s.set_expansion_budget(expansions);
+}
+
+int omen_scan_exhausted(const omen_scan_t* scan) { return !scan || scan->s.exhausted() ? 1 : 0; }
+
+uint64_t omen_scan_expansions(const omen_scan_t* scan) { return scan ? scan->s.expansions() : 0; }
+
+omen_status_t omen_scan_restrict(omen_scan_t* scan, const uint32_t* ids, uint32_t n) {
+    try {
+        if (!scan || (!ids && n > 0)) return OMEN_ERR_INVALID;
+        if (!scan->s.restrict_to(ids, n)) return scan->s.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE;
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
 
 size_t omen_scan_memory(const omen_scan_t* scan) { return scan ? sizeof(*scan) + scan->s.memory() : 0; }
 

@@ -112,12 +112,16 @@ bool Scan::read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out) 
 }
 
 Scan::Item Scan::make_item(const uint8_t* r, uint32_t id, float d) const {
-    return Item{d, id, rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_deleted(r)};
+    return Item{d, id, rec_payload(r), sigmas_ > 0 ? qd_.error(r, d) : 0.0f, rec_skip(r)};
 }
 
 void Scan::push(const Item& it) {
-    pending_.push_back(it);
-    std::push_heap(pending_.begin(), pending_.end(), ItemGreater());
+    // a node that may not be returned is only traversed: it never waits to be handed out (under a
+    // selective filter, waiting for such nodes to settle cost 20 times the expansions)
+    if (!it.deleted) {
+        pending_.push_back(it);
+        std::push_heap(pending_.begin(), pending_.end(), ItemGreater());
+    }
     frontier_.push_back(it);
     std::push_heap(frontier_.begin(), frontier_.end(), ItemGreater());
 }
@@ -147,6 +151,7 @@ constexpr uint32_t kSettleBudget = 4;
 // Read it's full record, push its unvisited layer-0 neighbours (their estimates into fresh_) and
 // widen the settle margin by any drop from it to them.  false on storage failure or corrupt level.
 bool Scan::expand(const Item& it) {
+    expansions_++;
     const Layout& lay = ix_.layout();
     const uint32_t maxrec = lay.max_record_size();
     full_.resize(maxrec);
@@ -223,7 +228,16 @@ bool Scan::start() {
     return true;
 }
 
+bool Scan::exhausted() const {
+    if (list_mode_) return list_pos_ >= list_.size();
+    if (walk_) return started_ && queue_pos_ >= queue_.size();
+    return started_ && pending_.empty() && frontier_.empty();
+}
+
 double Scan::floor() const {
+    if (list_mode_)
+        return list_pos_ < list_.size() ? ix_.candidate_distance(list_[list_pos_].d)
+                                        : std::numeric_limits<double>::infinity();
     if (walk_ || (started_ && pending_.empty() && frontier_.empty())) return std::numeric_limits<double>::infinity();
     if (!started_) return -std::numeric_limits<double>::infinity();
     double f = std::numeric_limits<double>::infinity();
@@ -260,7 +274,7 @@ bool Scan::walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
             for_each_link(lay, r, 0, [this](uint32_t v) {
                 if (visited_.insert(v)) queue_.push_back(v);
             });
-            if (!rec_deleted(r)) {
+            if (!rec_skip(r)) {
                 const double nan = std::numeric_limits<double>::quiet_NaN();
                 out[k++] = omen_candidate_t{queue_[queue_pos_ + i], rec_payload(r), nan, nan};
             }
@@ -271,12 +285,102 @@ bool Scan::walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
     return true;
 }
 
+omen_candidate_t Scan::candidate(const Item& it) const {
+    const double d = ix_.candidate_distance(it.d);
+    double lower = -std::numeric_limits<double>::infinity();
+    if (ix_.exact_candidates())
+        lower = d;
+    else if (sigmas_ > 0 && std::isfinite(it.err))
+        lower = ix_.qz.to_sql(it.d - sigmas_ * it.err);
+    return omen_candidate_t{it.id, it.payload, d, lower};
+}
+
+bool Scan::restrict_to(const uint32_t* ids, uint32_t n) {
+    if (walk_) {
+        // no distances to order by: hand out the listed nodes not handed out yet, in list order
+        list_.clear();
+        for (uint32_t i = 0; i < n; i++)
+            if (!handed_.contains(ids[i])) list_.push_back(Item{0.0f, ids[i], 0, 0.0f, false});
+    } else {
+        list_.clear();
+        const uint32_t p = ix_.layout().prefix;
+        constexpr uint32_t kChunk = 256;
+        buf_.resize(static_cast<size_t>(kChunk) * p);
+        for (uint32_t start = 0; start < n; start += kChunk) {
+            ids_.clear();
+            for (uint32_t i = start; i < n && i < start + kChunk; i++)
+                if (!handed_.contains(ids[i])) ids_.push_back(ids[i]);
+            if (ids_.empty()) continue;
+            if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
+            for (size_t i = 0; i < ids_.size(); i++) {
+                const uint8_t* r = buf_.data() + i * p;
+                if (rec_level(r) > ix_.layout().max_level) {
+                    corrupt = true;
+                    return false;
+                }
+                if (rec_skip(r)) continue;
+                list_.push_back(make_item(r, ids_[i], qd_(r)));
+            }
+        }
+        std::sort(list_.begin(), list_.end(), [](const Item& a, const Item& b) {
+            // NaN estimates last
+            const bool na = std::isnan(a.d), nb = std::isnan(b.d);
+            if (na != nb) return nb;
+            return a.d < b.d || (a.d == b.d && a.id < b.id);
+        });
+    }
+    started_ = true;
+    list_mode_ = true;
+    list_pos_ = 0;
+    pending_.clear();
+    frontier_.clear();
+    return true;
+}
+
+bool Scan::list_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
+    uint32_t k = 0;
+    if (walk_) {
+        // payloads are not known without a read: read the prefixes of the next chunk
+        const uint32_t p = ix_.layout().prefix;
+        while (k < max && list_pos_ < list_.size()) {
+            const size_t c = std::min<size_t>(list_.size() - list_pos_, max - k);
+            ids_.clear();
+            for (size_t i = 0; i < c; i++) ids_.push_back(list_[list_pos_ + i].id);
+            buf_.resize(c * p);
+            if (!read(ids_.data(), static_cast<uint32_t>(c), p, buf_.data())) return false;
+            for (size_t i = 0; i < c; i++) {
+                const uint8_t* r = buf_.data() + i * p;
+                if (rec_skip(r)) continue;
+                const double nan = std::numeric_limits<double>::quiet_NaN();
+                handed_.insert(ids_[i]);
+                out[k++] = omen_candidate_t{ids_[i], rec_payload(r), nan, nan};
+            }
+            list_pos_ += c;
+        }
+        *n = k;
+        return true;
+    }
+    while (k < max && list_pos_ < list_.size()) {
+        const Item& it = list_[list_pos_++];
+        handed_.insert(it.id);
+        out[k++] = candidate(it);
+    }
+    *n = k;
+    return true;
+}
+
 bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
     *n = 0;
-    if (walk_) return walk_next(out, max, n);
+    if (list_mode_) return list_next(out, max, n);
+    if (walk_) {
+        if (!walk_next(out, max, n)) return false;
+        for (uint32_t i = 0; i < *n; i++) handed_.insert(out[i].id);
+        return true;
+    }
     if (!started_ && !start()) return false;
     calls_++;
     uint32_t k = 0;
+    uint32_t spent = 0;  // continuation expansions in this call
     while (k < max) {
         if (phase1_left_ > 0 && !pending_.empty()) {
             phase1_left_--;
@@ -284,7 +388,9 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
             phase1_left_ = 0;
             if (pending_.empty() && frontier_.empty()) break;
             if (pending_.empty() || !settled()) {
+                if (budget_ > 0 && spent >= budget_) break;
                 if (!pending_.empty() && pending_.front().d <= frontier_.front().d) held_++;
+                spent++;
                 if (!expand(pop(frontier_))) return false;
                 continue;
             }
@@ -296,13 +402,8 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
         const Item it = pop(pending_);
         held_ = 0;
         if (it.deleted) continue;
-        const double d = ix_.candidate_distance(it.d);
-        double lower = -std::numeric_limits<double>::infinity();
-        if (ix_.exact_candidates())
-            lower = d;
-        else if (sigmas_ > 0 && std::isfinite(it.err))
-            lower = ix_.qz.to_sql(it.d - sigmas_ * it.err);
-        out[k++] = omen_candidate_t{it.id, it.payload, d, lower};
+        handed_.insert(it.id);
+        out[k++] = candidate(it);
     }
     std::sort(out, out + k, [](const omen_candidate_t& a, const omen_candidate_t& b) {
         return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);

@@ -88,6 +88,15 @@ private:
 //
 // Without a query (walk), every live node reachable from the entry on layer 0 is handed out once,
 // breadth-first, with a NaN distance.
+//
+// Nodes a scan may not return (deleted, or rejected by the caller's filter: rec_skip) are traversed
+// like any other.  Two things serve filters that reject most nodes near the query:
+//   - an expansion budget: a next() call stops after that many expansions of the continuation,
+//     handing out what it has (maybe nothing; exhausted() tells the end of the scan apart), so
+//     that the caller can watch the cost and change strategy;
+//   - restrict_to(ids): the rest of the scan is an exact pass over the given nodes (those the
+//     filter accepts, found by the caller without the graph): their estimates are computed once
+//     and handed out in order, skipping nodes already handed out; the floor is the next estimate.
 class Scan {
 public:
     Scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level, const float* query,
@@ -100,6 +109,12 @@ public:
     size_t memory() const;
     // SQL-unit estimate below which no later candidate is expected (see omen_scan_floor).
     double floor() const;
+    // At most this many continuation expansions per next() call (0: no limit).
+    void set_expansion_budget(uint32_t n) { budget_ = n; }
+    bool exhausted() const;
+    uint64_t expansions() const { return expansions_; }
+    // Continue as an exact pass over ids (see the class comment).  false: storage failure.
+    bool restrict_to(const uint32_t* ids, uint32_t n);
 
     bool corrupt = false;  // a record with an impossible level was read
 
@@ -120,6 +135,8 @@ private:
     bool start();
     bool expand(const Item& it);
     bool walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n);
+    bool list_next(omen_candidate_t* out, uint32_t max, uint32_t* n);
+    omen_candidate_t candidate(const Item& it) const;
     bool read(const uint32_t* ids, uint32_t n, uint32_t stride, uint8_t* out);
     void push(const Item& it);
     Item pop(std::vector<Item>& heap);
@@ -152,6 +169,12 @@ private:
     std::vector<uint32_t> ids_, queue_;
     size_t queue_pos_ = 0;
     std::vector<float> fresh_;
+    uint32_t budget_ = 0;        // continuation expansions per next() call; 0: no limit
+    uint64_t expansions_ = 0;    // expansions so far (phase 1 included)
+    IdSet handed_;               // ids handed out (for restrict_to)
+    bool list_mode_ = false;     // restrict_to was called
+    std::vector<Item> list_;     // restrict_to's nodes, sorted by estimate
+    size_t list_pos_ = 0;
 };
 
 struct Edit {

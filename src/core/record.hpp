@@ -6,7 +6,9 @@
 //   offset  size              field
 //   0       8                 payload (uint64, opaque to the core; the shim stores a heap TID)
 //   8       1                 level (uint8, 0 .. max_level)
-//   9       1                 flags (bit 0: deleted; other bits zero)
+//   9       1                 flags (bit 0: deleted; other bits zero on disk.  Bit 1, rejected,
+//                             exists only in the copies a scan's storage callback hands the core:
+//                             the node fails the scan's filter, so it is traversed, never returned)
 //   10      2                 reserved (zero)
 //   12      4 * ncorr         quantizer corrections (float32), ncorr = 0 for quant none, 3 for
 //                             binary / rabitq: |r|, a scale factor (binary: <xbar, r/|r|>,
@@ -45,6 +47,7 @@ constexpr uint32_t kOffLevel = 8;
 constexpr uint32_t kOffFlags = 9;
 constexpr uint32_t kOffCorr = 12;
 constexpr uint8_t kFlagDeleted = 1;
+constexpr uint8_t kFlagRejected = 2;
 constexpr uint32_t kLevelCap = 16;
 
 // Dimension of the rotated space of the quantized modes: dim rounded up to a power of two.
@@ -61,6 +64,8 @@ inline uint64_t rec_payload(const uint8_t* r) {
 }
 inline uint32_t rec_level(const uint8_t* r) { return r[kOffLevel]; }
 inline bool rec_deleted(const uint8_t* r) { return (r[kOffFlags] & kFlagDeleted) != 0; }
+// A scan may not return this node: deleted, or rejected by the scan's filter.
+inline bool rec_skip(const uint8_t* r) { return (r[kOffFlags] & (kFlagDeleted | kFlagRejected)) != 0; }
 inline float rec_corr(const uint8_t* r, int i) {
     float f;
     std::memcpy(&f, r + kOffCorr + 4 * i, 4);

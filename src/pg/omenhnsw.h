@@ -224,9 +224,11 @@ typedef struct OmenHnswMetaPageData
 	uint32		freeGen;		/* slot-reuse generation, 15 bits, 1 .. 0x7FFF
 								 * once VACUUM freed a slot (0: never), wraps
 								 * past 0 (see "Payloads" above) */
-	uint32		attrSize;		/* bytes after each record for per-node filter
-								 * values; 0 (issue 13 will use it) */
-	uint32		attrVersion;	/* layout of that area; 0: none */
+	uint32		attrSize;		/* bytes after each record for the node's filter
+								 * values (omenhnsw_filter.c); 0: no filter
+								 * columns */
+	uint32		attrVersion;	/* layout of that area: OMENHNSW_ATTR_VERSION,
+								 * or 0 when attrSize is 0 */
 	uint32		reserved;		/* zero */
 	uint64		reconnectCount; /* nodeCount when VACUUM last linked in the
 								 * nodes scans could not reach */
@@ -286,9 +288,10 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 #define OMENHNSW_MAX_BUILD_THREADS		8
 /* nodes per omen_builder_build_step call (interrupt/progress granularity) */
 #define OMENHNSW_BUILD_STEP				1000
+
 /*
- * The planner treats a query whose other quals keep fewer rows than this as
- * better served by an exact plan (see omenhnswcostestimate).
+ * A plain index (no filter columns) under a WHERE clause keeping fewer rows
+ * than this is charged a sequential scan (see omenhnswcostestimate).
  */
 #define OMENHNSW_EXACT_ROWS				2000.0
 
@@ -311,6 +314,23 @@ typedef struct OmenHnswOptions
 #define OMENHNSW_CONSTRUCTION_QUANTIZED	1
 
 extern int	omenhnsw_ef_search;
+
+/* omenhnsw.filter_strategy (omenhnsw_scan.c, "Filters") */
+#define OMENHNSW_FILTER_STRATEGY_AUTO	0
+#define OMENHNSW_FILTER_STRATEGY_GRAPH	1
+#define OMENHNSW_FILTER_STRATEGY_EXACT	2
+extern int	omenhnsw_filter_strategy;
+extern bool omenhnsw_first_batch_final;
+/* expansions per slice of a filtered graph search */
+#define OMENHNSW_FILTER_SLICE			32
+/*
+ * Expansions per index node after which a filtered scan switches to the
+ * exact pass: 100,000 x 128 clustered rows, the exact pass took 1.8-3 ms
+ * and a graph expansion 4.4 us, so about 700 expansions cost as much.
+ */
+#define OMENHNSW_FILTER_SWITCH_RATIO	0.007
+/* rows a filtered scan is assumed to be asked for when it predicts its cost */
+#define OMENHNSW_FILTER_ROWS			10
 extern int	OmenHnswEfSearch(void);
 extern int	omenhnsw_rerank_factor;
 extern double omenhnsw_rerank_sigmas;
@@ -369,6 +389,11 @@ typedef struct OmenHnswStorage
 	Size		minRecord;		/* smallest valid node record (0: unchecked) */
 	uint32		freeGen;		/* metapage freeGen when the reader opened the
 								 * index: later records read as deleted */
+	uint32		attrSize;		/* bytes of filter values after each record */
+	const struct OmenHnswFilter *filter;	/* scans with filter keys: records
+											 * it rejects are marked so */
+	int64		filterChecks;	/* records the filter was evaluated on */
+	int64		filterPasses;	/* ... and passed */
 } OmenHnswStorage;
 
 /*
@@ -403,6 +428,69 @@ typedef enum OmenHnswInputType
 	OMENHNSW_INPUT_SPARSEVEC = 2,	/* densified: at most OMEN_MAX_DIM dimensions */
 	OMENHNSW_INPUT_BIT = 3		/* bits as 0/1 elements */
 } OmenHnswInputType;
+
+/* ------------------------------------------------------------------------
+ * Filter columns (omenhnsw_filter.c)
+ * ------------------------------------------------------------------------
+ */
+#define OMENHNSW_ATTR_VERSION		1	/* metapage attrVersion of that layout */
+#define OMENHNSW_MAX_FILTER_COLUMNS 31
+
+/* kinds of filter values (see omenhnsw_filter.c for the encodings) */
+#define OMENHNSW_ATTR_INT		1
+#define OMENHNSW_ATTR_FLOAT		2
+#define OMENHNSW_ATTR_NUMERIC	3
+#define OMENHNSW_ATTR_HASH		4
+#define OMENHNSW_ATTR_ARRAY		5
+
+typedef struct OmenHnswAttrColumn
+{
+	int			attno;			/* index column, 2 .. */
+	int			kind;			/* OMENHNSW_ATTR_* */
+	Oid			type;			/* the column's type */
+	Oid			collation;
+	Oid			elemType;		/* arrays */
+	Oid			hashProc;		/* HASH, ARRAY: extended hash of the (element) type */
+	int16		elemLen;
+	bool		elemByVal;
+	char		elemAlign;
+	uint32		offset;			/* in the attribute area */
+} OmenHnswAttrColumn;
+
+typedef struct OmenHnswAttrLayout
+{
+	int			ncols;			/* filter columns (key columns after the vector) */
+	uint32		size;			/* bytes of the attribute area; 0 without filter columns */
+	OmenHnswAttrColumn cols[FLEXIBLE_ARRAY_MEMBER];
+} OmenHnswAttrLayout;
+
+typedef struct OmenHnswFilterKey
+{
+	OmenHnswAttrColumn column;
+	int			strategy;
+	int			nvals;			/* scalar kinds: the argument(s), encoded */
+	uint64	   *vals;
+	uint64		sig[2];			/* arrays: the argument's signature */
+} OmenHnswFilterKey;
+
+/* A scan's keys on filter columns, compiled */
+typedef struct OmenHnswFilter
+{
+	int			nkeys;
+	OmenHnswFilterKey *keys;
+	bool		lossy;			/* some key may pass nodes the clause rejects */
+	bool		never;			/* some key can match nothing (NULL argument) */
+	uint32		attrSize;
+} OmenHnswFilter;
+
+extern OmenHnswAttrLayout *OmenHnswAttrLayoutGet(Relation index);
+extern void OmenHnswAttrEncode(const OmenHnswAttrLayout *lay, Datum *values,
+							   bool *isnull, uint8 *out);
+extern OmenHnswFilter *OmenHnswFilterCreate(Relation index, ScanKey keys,
+											int nkeys, uint32 attrSize);
+extern bool OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs);
+extern uint32 *OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f,
+									 uint32 freeGen, uint32 *count);
 
 /* omenhnsw.c */
 extern int	OmenHnswMetricFromProc(Oid procoid);
@@ -456,7 +544,8 @@ extern void OmenHnswCheckStatus(omen_status_t st, OmenHnswStorage *storage,
 								const char *what);
 extern Buffer OmenHnswReadHinted(Relation index, Relation rel, BlockNumber blkno);
 extern void OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
-								const omen_index_t *core, uint32 freeGen);
+								const omen_index_t *core,
+								const OmenHnswMetaPageData *meta);
 extern void OmenHnswStorageEnablePins(OmenHnswStorage *storage, MemoryContext cxt);
 extern void OmenHnswStorageReleasePins(OmenHnswStorage *storage);
 extern OmenHnswHandle *OmenHnswHandleRegister(MemoryContext cxt, void *ptr,
@@ -479,7 +568,8 @@ extern bool omenhnswinsert(Relation index, Datum *values, bool *isnull,
 						   bool indexUnchanged,
 						   IndexInfo *indexInfo);
 extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
-								 ItemPointer tid, bool building);
+								 ItemPointer tid, bool building,
+								 const uint8 *attrs, uint32 attrSize);
 
 /* omenhnsw_scan.c */
 extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);

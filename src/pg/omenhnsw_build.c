@@ -64,6 +64,11 @@ typedef struct OmenHnswBuildState
 	uint32		nthreads;
 	bool		onDisk;			/* graph written, rows go through insert */
 	double		indtuples;
+	OmenHnswAttrLayout *attrLayout; /* filter columns */
+	uint8	   *attrs;			/* attrLayout->size bytes per builder node, in
+								 * add order */
+	Size		attrCap;		/* nodes attrs has room for */
+	uint8	   *rowAttrs;		/* the current row's */
 	MemoryContext buildCxt;		/* owns the builder handle */
 	MemoryContext tmpCxt;		/* reset after every row */
 } OmenHnswBuildState;
@@ -130,6 +135,7 @@ InitParams(Relation index, omen_params_t *params)
 {
 	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
 
+	(void) OmenHnswGetInputType(index);	/* the first column must be a vector */
 	MemSet(params, 0, sizeof(omen_params_t));
 	params->dim = typmod > 0 ? (uint32) typmod : 0;
 	params->metric = OmenHnswGetMetric(index);
@@ -167,11 +173,11 @@ CreateBuilder(OmenHnswBuildState *bs)
  *		the core's layout order.
  */
 static uint32
-RecordsPerPage(omen_builder_t *b)
+RecordsPerPage(omen_builder_t *b, uint32 attrSize)
 {
 	Size		space = BLCKSZ - SizeOfPageHeaderData -
 		MAXALIGN(sizeof(OmenHnswPageOpaqueData));
-	Size		len = MAXALIGN(omen_builder_record_size(b, 0)) + sizeof(ItemIdData);
+	Size		len = MAXALIGN(omen_builder_record_size(b, 0) + attrSize) + sizeof(ItemIdData);
 
 	return (uint32) Max(1, Min(space / len, OMENHNSW_MAX_ITEMS_PER_PAGE));
 }
@@ -199,6 +205,8 @@ WritePages(OmenHnswBuildState *bs)
 
 	OmenHnswInitMeta(&meta, bs->params.dim, bs->params.metric,
 					 bs->params.quant, bs->params.m, bs->params.ef_construction);
+	meta.attrSize = bs->attrLayout->size;
+	meta.attrVersion = meta.attrSize > 0 ? OMENHNSW_ATTR_VERSION : 0;
 
 	if (count > 0)
 	{
@@ -262,7 +270,7 @@ WritePages(OmenHnswBuildState *bs)
 		 */
 		ids = palloc_extended(sizeof(uint32) * count, MCXT_ALLOC_HUGE);
 		order = palloc_extended(sizeof(uint32) * count, MCXT_ALLOC_HUGE);
-		OmenHnswCheckStatus(omen_builder_layout_order(b, RecordsPerPage(b), order),
+		OmenHnswCheckStatus(omen_builder_layout_order(b, RecordsPerPage(b, meta.attrSize), order),
 							NULL, "ordering the node records");
 		blkno = firstBlock;
 		freeSpace = BLCKSZ - SizeOfPageHeaderData -
@@ -271,7 +279,7 @@ WritePages(OmenHnswBuildState *bs)
 		for (k = 0; k < count; k++)
 		{
 			uint32		i = order[k];
-			Size		len = omen_builder_record_size(b, i);
+			Size		len = omen_builder_record_size(b, i) + meta.attrSize;
 			Size		need = MAXALIGN(len) + sizeof(ItemIdData);
 
 			OmenHnswCheckRecordSize(index, len);
@@ -302,6 +310,11 @@ WritePages(OmenHnswBuildState *bs)
 			OffsetNumber off;
 
 			st = omen_builder_record(b, i, ids, record);
+			if (meta.attrSize > 0)
+			{
+				memcpy(record + len, bs->attrs + (Size) i * meta.attrSize, meta.attrSize);
+				len += meta.attrSize;
+			}
 			if (st != OMEN_OK)
 			{
 				if (BufferIsValid(buf))
@@ -415,6 +428,8 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 	oldcxt = MemoryContextSwitchTo(bs->tmpCxt);
 	vec = OmenHnswDatumToVector(values[0], bs->inputType);
+	if (bs->attrLayout->size > 0)
+		OmenHnswAttrEncode(bs->attrLayout, values, isnull, bs->rowAttrs);
 
 	if (!bs->dimKnown)
 	{
@@ -429,18 +444,33 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		OmenHnswCheckDim(index, bs->params.dim, vec->dim);
 
 	if (bs->onDisk)
-		OmenHnswInsertVector(index, vec->x, vec->dim, tid, true);
+		OmenHnswInsertVector(index, vec->x, vec->dim, tid, true, bs->rowAttrs,
+							 bs->attrLayout->size);
 	else
 	{
-		omen_status_t st = omen_builder_add(bs->builder, vec->x,
-											OmenHnswTidToPayload(tid));
+		omen_status_t st;
+
+		if (bs->attrLayout->size > 0 && omen_builder_count(bs->builder) >= bs->attrCap)
+		{
+			Size		cap = Max(bs->attrCap * 2, 1024);
+
+			bs->attrs = bs->attrs == NULL ?
+				MemoryContextAllocHuge(bs->buildCxt, cap * bs->attrLayout->size) :
+				repalloc_huge(bs->attrs, cap * bs->attrLayout->size);
+			bs->attrCap = cap;
+		}
+		st = omen_builder_add(bs->builder, vec->x, OmenHnswTidToPayload(tid));
+		if (st == OMEN_OK && bs->attrLayout->size > 0)
+			memcpy(bs->attrs + (Size) (omen_builder_count(bs->builder) - 1) * bs->attrLayout->size,
+				   bs->rowAttrs, bs->attrLayout->size);
 
 		if (st == OMEN_ERR_BUDGET)
 		{
 			MemoryContextSwitchTo(bs->buildCxt);
 			SpillToDisk(bs);
 			MemoryContextSwitchTo(bs->tmpCxt);
-			OmenHnswInsertVector(index, vec->x, vec->dim, tid, true);
+			OmenHnswInsertVector(index, vec->x, vec->dim, tid, true, bs->rowAttrs,
+								 bs->attrLayout->size);
 		}
 		else
 			OmenHnswCheckStatus(st, NULL, "adding a vector to the builder");
@@ -488,8 +518,10 @@ omenhnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 									  "omenhnsw build row",
 									  ALLOCSET_DEFAULT_SIZES);
 
-	/* checks options even when the table turns out empty */
+	/* checks options and filter column types even when the table turns out empty */
 	CheckBuildParams(index, &bs.params);
+	bs.attrLayout = OmenHnswAttrLayoutGet(index);
+	bs.rowAttrs = palloc0(Max(bs.attrLayout->size, 1));
 	if (bs.dimKnown)
 	{
 		MemoryContext oldcxt = MemoryContextSwitchTo(bs.buildCxt);
@@ -537,6 +569,8 @@ omenhnswbuildempty(Relation index)
 	InitParams(index, &params);
 	OmenHnswInitMeta(&meta, params.dim, params.metric, params.quant,
 					 params.m, params.ef_construction);
+	meta.attrSize = OmenHnswAttrLayoutGet(index)->size;
+	meta.attrVersion = meta.attrSize > 0 ? OMENHNSW_ATTR_VERSION : 0;
 
 	buf = OmenHnswNewBuffer(index, INIT_FORKNUM);
 	page = BufferGetPage(buf);

@@ -100,7 +100,8 @@ CompareRelNames(const ListCell *a, const ListCell *b)
 /*
  * OmenHnswIsOmenHnswAm
  *		Whether an access method is omenhnsw under any of its names: its
- *		handler is omenhnsw's (USING hnsw is the same access method).
+ *		handler is omenhnsw's, or hnsw's (pgvector's name: the same access
+ *		method with one column), from the same schema.
  */
 bool
 OmenHnswIsOmenHnswAm(Oid amoid)
@@ -127,7 +128,16 @@ OmenHnswIsOmenHnswAm(Oid amoid)
 	amhandler = ((Form_pg_am) GETSTRUCT(tuple))->amhandler;
 	amtype = ((Form_pg_am) GETSTRUCT(tuple))->amtype;
 	ReleaseSysCache(tuple);
-	return amtype == AMTYPE_INDEX && amhandler == handler;
+	if (amtype != AMTYPE_INDEX)
+		return false;
+	if (amhandler == handler)
+		return true;
+	{
+		char	   *name = get_func_name(amhandler);
+
+		return name != NULL && strcmp(name, "omendb_hnsw_handler") == 0 &&
+			get_func_namespace(amhandler) == get_func_namespace(handler);
+	}
 }
 
 /*

@@ -80,7 +80,7 @@ LevelDraw(uint64 payload, uint64 seed)
  */
 static void
 InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
-			ItemPointer tid, bool building)
+			ItemPointer tid, bool building, const uint8 *attrs, uint32 attrSize)
 {
 	OmenHnswMetaPageData meta = state->meta;
 	omen_params_t params = state->params;
@@ -117,7 +117,7 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 							NULL, "building the graph");
 
 	len = omen_builder_record_size(b, 0);
-	OmenHnswCheckRecordSize(index, len);
+	OmenHnswCheckRecordSize(index, len + attrSize);
 
 	blobLen = omen_builder_quantizer_size(b);
 	meta.blobStart = InvalidBlockNumber;
@@ -132,16 +132,18 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 	}
 
 	/* a lone node has no neighbours, so no ids to map */
-	record = palloc(len);
+	record = palloc(len + attrSize);
 	OmenHnswCheckStatus(omen_builder_record(b, 0, &noIds, record), NULL,
 						"writing a node record");
+	if (attrSize > 0)
+		memcpy(record + len, attrs, attrSize);
 	omen_builder_entry(b, &entry, &level);
 
 	meta.dim = dim;
 	meta.quant = params.quant;
 	meta.flags |= OMENHNSW_META_TRAINED;
 	/* OmenHnswAddRecord counts the node and makes it the entry point */
-	OmenHnswAddRecord(index, record, len, building, &meta, (int) level);
+	OmenHnswAddRecord(index, record, len + attrSize, building, &meta, (int) level);
 
 	OmenHnswHandleRelease(handle);
 }
@@ -160,7 +162,7 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
  */
 void
 OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
-					 bool building)
+					 bool building, const uint8 *attrs, uint32 attrSize)
 {
 	OmenHnswState state;
 	OmenHnswStorage storage;
@@ -195,16 +197,22 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 		LockPage(index, OMENHNSW_INSERT_LOCK, mode);
 	}
 
+	if (state.meta.attrSize != attrSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" stores %u bytes of filter values per node, its columns need %u",
+						RelationGetRelationName(index), state.meta.attrSize, attrSize),
+				 errhint("REINDEX the index.")));
 	if (state.index == NULL)
 	{
-		InsertFirst(index, &state, x, dim, tid, building);
+		InsertFirst(index, &state, x, dim, tid, building, attrs, attrSize);
 		OmenHnswHandleRelease(state.handle);
 		UnlockPage(index, OMENHNSW_INSERT_LOCK, mode);
 		return;
 	}
 
 	len = omen_index_record_size(state.index, level);
-	OmenHnswCheckRecordSize(index, len);
+	OmenHnswCheckRecordSize(index, len + attrSize);
 
 	/*
 	 * Plan before the node has its id (OMEN_PENDING_ID stands for it): storing
@@ -212,7 +220,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	 * pick the same one.  No other insert can reach the node until its
 	 * neighbours link to it, so it is stored with its lists at once.
 	 */
-	OmenHnswStorageInit(&storage, index, state.index, state.meta.freeGen);
+	OmenHnswStorageInit(&storage, index, state.index, &state.meta);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),
@@ -224,7 +232,17 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 			 plan->record_len, len);
 
 	/* (1) the new node with its lists, (2) the neighbours' back-links, (3) the entry point */
-	newId = OmenHnswAddRecord(index, plan->record, len, building, NULL, -1);
+	if (attrSize > 0)
+	{
+		uint8	   *item = palloc(len + attrSize);
+
+		memcpy(item, plan->record, len);
+		memcpy(item + len, attrs, attrSize);
+		newId = OmenHnswAddRecord(index, item, len + attrSize, building, NULL, -1);
+		pfree(item);
+	}
+	else
+		newId = OmenHnswAddRecord(index, plan->record, len, building, NULL, -1);
 	omen_insert_plan_bind(state.index, plan, newId);
 	OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, building);
 	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)
@@ -248,6 +266,8 @@ omenhnswinsert(Relation index, Datum *values, bool *isnull,
 	MemoryContext cxt;
 	MemoryContext oldcxt;
 	Vector	   *vec;
+	OmenHnswAttrLayout *lay;
+	uint8	   *attrs = NULL;
 
 	if (isnull[0])
 		return false;
@@ -256,7 +276,13 @@ omenhnswinsert(Relation index, Datum *values, bool *isnull,
 								ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(cxt);
 	vec = OmenHnswDatumToVector(values[0], OmenHnswGetInputType(index));
-	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false);
+	lay = OmenHnswAttrLayoutGet(index);
+	if (lay->size > 0)
+	{
+		attrs = palloc(lay->size);
+		OmenHnswAttrEncode(lay, values, isnull, attrs);
+	}
+	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false, attrs, lay->size);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);
 

@@ -365,7 +365,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			page = BufferGetPage(buf);
 			if (offnum < FirstOffsetNumber || offnum > PageGetMaxOffsetNumber(page) ||
 				!ItemIdIsNormal(PageGetItemId(page, offnum)) ||
-				ItemIdGetLength(PageGetItemId(page, offnum)) < storage->minRecord)
+				ItemIdGetLength(PageGetItemId(page, offnum)) < storage->minRecord + storage->attrSize)
 			{
 				DoneWithBuffer(storage, buf);
 				ereport(ERROR,
@@ -374,9 +374,23 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 								RelationGetRelationName(storage->index), ids[i])));
 			}
 			itemid = PageGetItemId(page, offnum);
-			len = ItemIdGetLength(itemid);
+			len = ItemIdGetLength(itemid) - storage->attrSize;
 			memcpy(out + (Size) i * stride, PageGetItem(page, itemid),
 				   Min(len, (Size) stride));
+
+			/*
+			 * A scan's filter: a node whose filter values fail it is
+			 * traversed, never returned (omenhnsw_filter.c)
+			 */
+			if (storage->filter != NULL && stride > 9)
+			{
+				storage->filterChecks++;
+				if (OmenHnswFilterMatch(storage->filter,
+										(const uint8 *) PageGetItem(page, itemid) + len))
+					storage->filterPasses++;
+				else
+					omen_record_set_rejected(out + (Size) i * stride);
+			}
 
 			/*
 			 * A slot freed and reused after this reader opened the index
@@ -411,14 +425,18 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 /*
  * OmenHnswStorageInit
  *		Set up a storage callback reading the index's element pages; errors
- *		are saved in CurrentMemoryContext.  freeGen: the metapage's freeGen
- *		as read when the caller opened the index.
+ *		are saved in CurrentMemoryContext.  meta: the metapage as read when
+ *		the caller opened the index (its freeGen and attrSize).
  */
 void
 OmenHnswStorageInit(OmenHnswStorage *storage, Relation index,
-					const omen_index_t *core, uint32 freeGen)
+					const omen_index_t *core, const OmenHnswMetaPageData *meta)
 {
-	storage->freeGen = freeGen & OMENHNSW_GEN_MASK;
+	storage->freeGen = meta->freeGen & OMENHNSW_GEN_MASK;
+	storage->attrSize = meta->attrSize;
+	storage->filter = NULL;
+	storage->filterChecks = 0;
+	storage->filterPasses = 0;
 	storage->api.ctx = storage;
 	storage->api.read = OmenHnswStorageRead;
 	storage->index = index;

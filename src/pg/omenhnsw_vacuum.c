@@ -304,7 +304,7 @@ Repair(IndexVacuumInfo *info, OmenHnswState *state, uint32 *bestId,
 	uint32	   *lens = palloc(sizeof(uint32) * OMENHNSW_MAX_ITEMS_PER_PAGE);
 	uint8	  **recs = palloc(sizeof(uint8 *) * OMENHNSW_MAX_ITEMS_PER_PAGE);
 
-	OmenHnswStorageInit(&storage, index, state->index, state->meta.freeGen);
+	OmenHnswStorageInit(&storage, index, state->index, &state->meta);
 	nblocks = RelationGetNumberOfBlocks(index);
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -553,7 +553,7 @@ Reconnect(IndexVacuumInfo *info)
 	{
 		if (live > PG_UINT32_MAX)
 			elog(ERROR, "omenhnsw: too many nodes in index \"%s\"", RelationGetRelationName(index));
-		OmenHnswStorageInit(&storage, index, state.index, state.meta.freeGen);
+		OmenHnswStorageInit(&storage, index, state.index, &state.meta);
 		handle = OmenHnswHandleRegister(cxt, NULL, OmenHnswFreePlanCb);
 		st = omen_reconnect_plan(state.index, &storage.api, state.meta.entryId,
 								 state.meta.entryLevel, ids, (uint32) live, &plan);

@@ -202,7 +202,9 @@ CheckMeta(VerifyState *vs, Page page)
 		MemSet((char *) &vs->meta + OMENHNSW_META_V1_SIZE, 0,
 			   sizeof(OmenHnswMetaPageData) - OMENHNSW_META_V1_SIZE);
 	meta = &vs->meta;
-	if (meta->attrSize != 0 || meta->attrVersion != 0)
+	if (meta->attrVersion == 0 ? meta->attrSize != 0 :
+		(meta->attrVersion != OMENHNSW_ATTR_VERSION ||
+		 meta->attrSize != OmenHnswAttrLayoutGet(vs->index)->size))
 		Corrupt(vs, OMENHNSW_METAPAGE_BLKNO, InvalidOffsetNumber, "unknown per-node attribute area");
 	if (meta->freeGen > OMENHNSW_GEN_MASK)
 		Corrupt(vs, OMENHNSW_METAPAGE_BLKNO, InvalidOffsetNumber, "slot-reuse generation out of range");

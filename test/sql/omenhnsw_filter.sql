@@ -1,0 +1,186 @@
+-- Filter columns: key columns after the vector are stored in the index and
+-- searched as scan keys.  Every check compares the index's answer (vector
+-- index forced) with the exact answer of the same query (no index).
+SET client_min_messages = warning;
+SELECT setseed(0.42);
+
+CREATE TABLE ft (
+	id int PRIMARY KEY,
+	v vector(8),
+	cat int,
+	big bigint,
+	small smallint,
+	flag boolean,
+	f float8,
+	price numeric,
+	label text,
+	code varchar(10),
+	day date,
+	ts timestamp,
+	tstz timestamptz,
+	tags int4[],
+	words text[],
+	nums bigint[]
+);
+INSERT INTO ft
+SELECT i,
+	(SELECT array_agg(random()::real) FROM generate_series(1, 8) WHERE i > 0)::vector,
+	CASE WHEN i % 50 = 0 THEN NULL ELSE i % 10 END,
+	(i % 7)::bigint * 1000000000,
+	(i % 5)::smallint,
+	i % 3 = 0,
+	CASE WHEN i % 97 = 0 THEN 'NaN'::float8 ELSE i / 4.0 END,
+	round((i % 100)::numeric / 3, 4),
+	'label-' || (i % 6),
+	'c' || (i % 4),
+	date '2024-01-01' + (i % 365),
+	timestamp '2024-01-01' + make_interval(hours => i),
+	timestamptz '2024-01-01 00:00+00' + make_interval(mins => i * 7),
+	ARRAY[i % 13, i % 17, i % 19],
+	ARRAY['w' || (i % 5), 'x' || (i % 9)],
+	CASE WHEN i % 11 = 0 THEN '{}'::bigint[] ELSE ARRAY[(i % 23)::bigint, NULL] END
+FROM generate_series(1, 3000) i;
+-- a NULL vector (never indexed) and NULLs in every filter column
+INSERT INTO ft (id, v) VALUES (3001, NULL), (3002, '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]');
+
+CREATE INDEX ft_idx ON ft USING omenhnsw (v vector_l2_ops, cat, big, small, flag, f, price,
+	label, code, day, ts, tstz, tags, words, nums);
+SELECT heap_rows, live_nodes, unreachable FROM omenhnsw_verify('ft_idx');
+
+CREATE TABLE queries (q int, v vector(8));
+INSERT INTO queries SELECT q, (SELECT array_agg(random()::real) FROM generate_series(1, 8) WHERE q > 0)::vector
+FROM generate_series(1, 5) q;
+
+-- compare: 'ok' when the index returns the exact answer (ids in order) for every query
+CREATE FUNCTION check_filter(cond text, k int DEFAULT 10) RETURNS text AS $$
+DECLARE
+	qv vector;
+	got int[];
+	want int[];
+	bad text := '';
+	plan text;
+BEGIN
+	FOR qv IN SELECT v FROM queries ORDER BY q LOOP
+		PERFORM set_config('enable_seqscan', 'off', true);
+		PERFORM set_config('enable_bitmapscan', 'off', true);
+		PERFORM set_config('enable_indexscan', 'on', true);
+		EXECUTE format('EXPLAIN (costs off) SELECT id FROM ft WHERE %s ORDER BY v <-> %L LIMIT %s', cond, qv, k)
+			INTO plan;
+		IF plan NOT LIKE 'Limit%' THEN
+			RETURN 'unexpected plan ' || plan;
+		END IF;
+		EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM ft WHERE %s ORDER BY v <-> %L LIMIT %s) s',
+			cond, qv, k) INTO got;
+		IF omenhnsw_last_scan() IS NULL THEN
+			RETURN 'no index scan';
+		END IF;
+		PERFORM set_config('enable_seqscan', 'on', true);
+		PERFORM set_config('enable_indexscan', 'off', true);
+		EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM ft WHERE %s ORDER BY v <-> %L, id LIMIT %s) s',
+			cond, qv, k) INTO want;
+		IF got IS DISTINCT FROM want THEN
+			bad := bad || format(' got %s want %s;', got, want);
+		END IF;
+	END LOOP;
+	PERFORM set_config('enable_indexscan', 'on', true);
+	RETURN CASE WHEN bad = '' THEN 'ok' ELSE bad END;
+END $$ LANGUAGE plpgsql;
+
+-- the conditions reach the index as Index Cond (no Filter line for them)
+SET enable_seqscan = off;
+EXPLAIN (costs off) SELECT id FROM ft WHERE cat = 3 AND label = 'label-1' AND tags && '{4}'
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+EXPLAIN (costs off) SELECT id FROM ft WHERE cat IN (1, 2) AND price BETWEEN 3 AND 9
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+RESET enable_seqscan;
+
+SET omenhnsw.ef_search = 200;
+-- every strategy gives the exact answer
+SELECT s AS strategy, c AS condition, check_filter(c) AS result
+FROM unnest(ARRAY['auto', 'graph', 'exact']) s,
+	LATERAL (SELECT set_config('omenhnsw.filter_strategy', s, false)) g,
+	unnest(ARRAY[
+		'cat = 3', 'cat < 2', 'cat <= 2', 'cat > 7', 'cat >= 8', 'cat BETWEEN 4 AND 5',
+		'cat IN (1, 9)', 'cat = ANY (''{2,4,NULL}'')', 'cat <> 3', 'cat = 999', 'cat IS NULL',
+		'big = 3000000000', 'big > 4', 'big < 2000000000::int4', 'small = 2', 'small = 2::int8',
+		'flag = true', 'flag = false', 'f < 100', 'f > 700', 'f = ''NaN''', 'f >= 749.75',
+		'price = 10', 'price < 1.5', 'price >= 32.9999', 'price BETWEEN 10 AND 10.5',
+		'label = ''label-2''', 'label IN (''label-1'', ''label-5'')', 'code = ''c3''',
+		'code = ANY (ARRAY[''c1'', ''c0''])',
+		'day < ''2024-01-10''', 'day BETWEEN ''2024-03-01'' AND ''2024-03-03''',
+		'ts >= ''2024-04-01''', 'tstz < ''2024-01-02 00:00+00''',
+		'tags && ''{5}''', 'tags @> ''{1,2}''', 'tags <@ ''{1,2,3,4,5,6,7,8,9,10}''',
+		'words && ''{w1}''', 'words @> ''{w2,x3}''', 'nums && ''{7}''', 'nums <@ ''{1,2}''',
+		'cat = 3 AND label = ''label-3'' AND tags && ''{1,2,3}''',
+		'cat = 1 AND price < 20 AND flag', 'cat IS NOT NULL AND small > 3'
+	]) c
+ORDER BY 1, 2;
+RESET omenhnsw.filter_strategy;
+
+-- a large LIMIT: every matching row, in order
+SELECT check_filter('cat = 7', 400) AS all_rows;
+-- what the scan did
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM ft WHERE cat = 7 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 5) s;
+SELECT strategy, filtered, rows_returned FROM omenhnsw_last_scan();
+SET omenhnsw.filter_strategy = exact;
+SELECT count(*) FROM (SELECT id FROM ft WHERE cat = 7 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 5) s;
+SELECT strategy, filtered, exact_pass_nodes, rows_returned FROM omenhnsw_last_scan();
+RESET omenhnsw.filter_strategy;
+-- a NULL argument matches nothing
+PREPARE p(int) AS SELECT count(*) FROM (SELECT id FROM ft WHERE cat = $1 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 5) s;
+EXECUTE p(NULL);
+EXECUTE p(4);
+-- ORDER BY NULL with a filter: every matching indexed row
+SELECT count(*) FROM (SELECT id FROM ft WHERE cat = 2 ORDER BY v <-> (SELECT NULL::vector)) s;
+SELECT strategy, filtered, rows_returned FROM omenhnsw_last_scan();
+SELECT count(*) FROM ft WHERE cat = 2 AND v IS NOT NULL;
+-- the vector alone on the same index
+SELECT count(*) FROM (SELECT id FROM ft ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 7) s;
+RESET enable_seqscan;
+
+-- rows inserted after the build, with filter values only they have
+INSERT INTO ft (id, v, cat, label, tags, price)
+SELECT 4000 + i, (SELECT array_agg(random()::real) FROM generate_series(1, 8) WHERE i > 0)::vector,
+	42, 'late', ARRAY[1000 + i], 1000 + i
+FROM generate_series(1, 25) i;
+SELECT check_filter('cat = 42', 30) AS late_cat, check_filter('label = ''late''', 30) AS late_label,
+	check_filter('tags && ''{1007}''') AS late_tag, check_filter('price > 999') AS late_price;
+
+-- deletes and VACUUM keep the filter values of the rows that stay
+DELETE FROM ft WHERE id % 3 = 0 OR id BETWEEN 4000 AND 4010;
+VACUUM ft;
+SELECT check_filter('cat = 42', 30) AS after_vacuum_late, check_filter('flag = false AND cat = 5') AS after_vacuum;
+-- reused slots carry their new filter values
+INSERT INTO ft (id, v, cat, label)
+SELECT 5000 + i, (SELECT array_agg(random()::real) FROM generate_series(1, 8) WHERE i > 0)::vector, 77, 'reused'
+FROM generate_series(1, 200) i;
+SELECT check_filter('cat = 77', 50) AS reused, check_filter('label = ''reused'' AND cat = 77') AS reused_label;
+SELECT live_nodes, unreachable FROM omenhnsw_verify('ft_idx');
+RESET omenhnsw.ef_search;
+
+-- quantized codes (re-ranked from the heap) with a filter column
+CREATE TABLE fq (id int, v vector(48), cat int);
+INSERT INTO fq SELECT i, (SELECT array_agg(random()::real) FROM generate_series(1, 48) WHERE i > 0)::vector, i % 20
+FROM generate_series(1, 2000) i;
+CREATE INDEX fq_idx ON fq USING omenhnsw (v vector_cosine_ops, cat) WITH (quantization = 'rabitq');
+SET enable_seqscan = off;
+SET omenhnsw.ef_search = 100;
+SELECT bool_and(a = b) AS quantized_filtered_exact FROM (
+	SELECT q,
+		(SELECT array_agg(id) FROM (SELECT id FROM fq WHERE cat = q % 20 ORDER BY v <=> (SELECT v FROM fq WHERE id = q) LIMIT 10) s) a,
+		(SELECT array_agg(id) FROM (SELECT id FROM fq WHERE cat = q % 20 ORDER BY (v <=> (SELECT v FROM fq WHERE id = q)) + 0, id LIMIT 10) s) b
+	FROM generate_series(1, 20) q) x;
+RESET omenhnsw.ef_search;
+RESET enable_seqscan;
+
+-- bad input
+CREATE TABLE fbad (v vector(3), u uuid, d float8[], i int);
+CREATE INDEX ON fbad USING omenhnsw (v vector_l2_ops, d);
+CREATE INDEX ON fbad USING omenhnsw (v vector_l2_ops, u);
+CREATE INDEX ON fbad USING omenhnsw (i, v vector_l2_ops);
+-- pgvector's name keeps one column, as pgvector has
+CREATE INDEX ON ft USING hnsw (v vector_l2_ops, cat);
+
+DROP TABLE ft, fq, fbad, queries;
+DROP FUNCTION check_filter(text, int);
