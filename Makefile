@@ -15,12 +15,13 @@ OBJS       = $(PG_SRCS:.c=.o) $(CORE_SRCS:.cpp=.o)
 # (bit-string distances, ||); 0.4.0 (current) adds halfvec, sparsevec and pgvector's access method
 # names (sql/halfvec.sql, sql/sparsevec.sql, sql/hnsw.sql), so its upgrade script is generated from
 # those fragments until it is released; sql/info.sql (omenhnsw_partition_info) and
-# sql/omenhnsw_tools.sql (omenhnsw_verify, omenhnsw_recall) are new in 0.4.0 too.  To release: copy
+# sql/omenhnsw_tools.sql (omenhnsw_verify, omenhnsw_recall) and sql/hybrid.sql (omen_hybrid_search,
+# omen_hybrid_search_typed) are new in 0.4.0 too.  To release: copy
 # the two generated files into DATA.
 SQL_PARTS  = sql/vector.sql sql/omenhnsw.sql sql/compat.sql sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql \
-             sql/info.sql sql/omenhnsw_tools.sql sql/filter.sql
+             sql/info.sql sql/omenhnsw_tools.sql sql/filter.sql sql/hybrid.sql
 NEW_PARTS  = sql/halfvec.sql sql/sparsevec.sql sql/hnsw.sql sql/info.sql sql/omenhnsw_tools.sql \
-             sql/filter.sql
+             sql/filter.sql sql/hybrid.sql
 DATA_built = sql/omendb--$(EXTVERSION).sql sql/omendb--0.3.0--0.4.0.sql
 DATA       = sql/omendb--0.1.0.sql sql/omendb--0.2.0.sql sql/omendb--0.1.0--0.2.0.sql \
              sql/omendb--0.3.0.sql sql/omendb--0.2.0--0.3.0.sql
