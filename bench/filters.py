@@ -66,7 +66,8 @@ Measured per case and configuration: recall@10 against the exact filtered top-10
 fewer than 10 when fewer rows match), mean rows returned, the share of short results (fewer than
 10 rows although at least 10 match), QPS (one client, psycopg prepared statements; one warm-up
 pass whose rows give the recall, then --passes timed passes that alternate between the
-configurations case by case; the median pass), p50/p99 latency over the timed passes, heap rows
+configurations case by case, in reverse order every other pass, each after a few untimed queries
+to re-warm the caches; the median pass), p50/p99 latency over the timed passes, heap rows
 (rows the plan's scan node read: returned plus filtered out, mean of EXPLAIN ANALYZE over the first
 --analyze-queries queries; for an ordered vector index scan, the candidates it handed out), and
 the plan: EXPLAIN EXECUTE of the very prepared statement after the passes, so a generic plan shows
@@ -647,8 +648,14 @@ def main():
                 errors.setdefault(c["name"], {})[case["name"]] = msg
         run = [c for c in live if c["name"] in warm]
         timed = {c["name"]: [] for c in run}
-        for _ in range(args.passes):
-            for c in run:  # alternate: one pass of every configuration, then the next pass
+        # Alternate: one pass of every configuration, then the next pass in the reverse order, so
+        # drift on the machine falls on all alike.  A configuration timed right after a heavy one
+        # may find the CPU caches cold, so a few untimed queries go first (with 50 queries of
+        # 0.2 ms a pass lasts 10 ms: --quick's QPS of sub-millisecond plans stays noisy).
+        rewarm = case["params"][:max(5, len(case["params"]) // 10)]
+        for p in range(args.passes):
+            for c in (run if p % 2 == 0 else run[::-1]):
+                run_pass(conns[c["name"]], sqls[c["name"]], rewarm)
                 _, qps, lat = run_pass(conns[c["name"]], sqls[c["name"]], case["params"])
                 timed[c["name"]].append((qps, lat))
         for c in run:
