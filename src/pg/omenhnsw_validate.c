@@ -3,11 +3,12 @@
  * omenhnsw_validate.c
  *	  amvalidate for omenhnsw operator classes.
  *
- * An omenhnsw opclass has exactly one ORDER BY operator (strategy 1,
+ * A vector opclass has exactly one ORDER BY operator (strategy 1,
  * (T, T) -> float8, sorted by a btree family that can sort float8) and one
  * support function 1: the distance function, (T, T) -> float8, which must be
  * one of the distance functions the core implements, since the AM learns
- * the metric from it.  Problems are reported as INFO messages, as
+ * the metric from it.  A filter-column opclass (no support function) has
+ * search operators only.  Problems are reported as INFO messages, as
  * PostgreSQL's own validators do, and make the result false.
  *
  * Copyright (c) 2026, OmenDB developers
@@ -68,6 +69,52 @@ omenhnswvalidate(Oid opclassoid)
 
 	oprlist = SearchSysCacheList1(AMOPSTRATEGY, ObjectIdGetDatum(opfamilyoid));
 	proclist = SearchSysCacheList1(AMPROCNUM, ObjectIdGetDatum(opfamilyoid));
+
+	/*
+	 * A filter-column class (sql/filter.sql): no support function, only
+	 * search operators returning boolean, strategies 1 .. 5 (<, <=, =, >=,
+	 * >; arrays 1 .. 3: &&, @>, <@), and at least one for its own type.
+	 */
+	if (proclist->n_members == 0)
+	{
+		bool		hasOwn = false;
+		bool		isArray = opcintype == ANYARRAYOID;
+
+		for (i = 0; i < oprlist->n_members; i++)
+		{
+			Form_pg_amop oprform =
+				(Form_pg_amop) GETSTRUCT(&oprlist->members[i]->tuple);
+
+			if (oprform->amoppurpose != AMOP_SEARCH ||
+				oprform->amopstrategy < 1 || oprform->amopstrategy > (isArray ? 3 : 5) ||
+				!check_amop_signature(oprform->amopopr, BOOLOID,
+									  oprform->amoplefttype, oprform->amoprighttype))
+			{
+				ereport(INFO,
+						(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						 errmsg("omenhnsw filter operator family %s contains operator %s with invalid strategy %d, purpose or signature",
+								opfamilyname, format_operator(oprform->amopopr),
+								oprform->amopstrategy)));
+				result = false;
+				continue;
+			}
+			if (oprform->amoplefttype == opcintype)
+				hasOwn = true;
+		}
+		if (!hasOwn)
+		{
+			ereport(INFO,
+					(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+					 errmsg("omenhnsw filter operator class %s has no operator for its type",
+							opclassname)));
+			result = false;
+		}
+		ReleaseCatCacheList(proclist);
+		ReleaseCatCacheList(oprlist);
+		ReleaseSysCache(familytup);
+		ReleaseSysCache(classtup);
+		return result;
+	}
 
 	/* support functions */
 	for (i = 0; i < proclist->n_members; i++)
