@@ -64,10 +64,11 @@
  * nothing: its row was inserted after they started, so their snapshot cannot
  * see it.
  *
- * Room for per-node filter values (issue 13): an item is the core's record
- * followed by metapage attrSize bytes (0 in format 2) laid out as attrVersion
- * says.  Record writers overwrite only the record part, readers copy the
- * record part only, so adding that area needs no new format of the records.
+ * Filter values (omenhnsw_filter.c): an item is the core's record followed
+ * by metapage attrSize bytes, laid out as attrVersion says (0 bytes and
+ * version 0 without filter columns).  Record writers overwrite only the
+ * record part, readers copy the record part only; a reused slot gets the new
+ * node's values with its record.
  *
  * All fields are in the server's native byte order, like every PostgreSQL
  * page; records are the core's little-endian byte strings.
@@ -75,7 +76,7 @@
  * Behaviour that follows from the format (details in the .c files):
  *	- dimensions: fixed by the column's typmod, else by the first vector
  *	  indexed; any other dimension count is an ERROR (omenhnsw_build.c);
- *	- NULL vectors are not indexed; a NULL query returns no rows;
+ *	- NULL vectors are not indexed; a NULL query walks the graph;
  *	- cosine: the zero vector is indexed, its distance is NaN, it sorts last
  *	  within its batch (omenhnsw_scan.c);
  *	- rows come out in exact distance order within a batch of

@@ -852,7 +852,7 @@ TEST(CApi, FilteredScanBudgetAndExactPass) {
                 last = c[i].distance;
                 const uint32_t row = static_cast<uint32_t>(c[i].payload - 1000);
                 ASSERT_EQ(c[i].distance, omen_distance(OMEN_METRIC_L2, base.row(9), base.row(row), dim));
-                if (i + 1 == n) EXPECT_LE(c[i].distance, omen_scan_floor(sc));
+                if (i + 1 == n) { EXPECT_LE(c[i].distance, omen_scan_floor(sc)); }
             }
         } while (n > 0);
         EXPECT_TRUE(omen_scan_exhausted(sc));
