@@ -290,11 +290,11 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 /* nodes per omen_builder_build_step call (interrupt/progress granularity) */
 #define OMENHNSW_BUILD_STEP				1000
 
-/*
- * A plain index (no filter columns) under a WHERE clause keeping fewer rows
- * than this is charged a sequential scan (see omenhnswcostestimate).
- */
-#define OMENHNSW_EXACT_ROWS				2000.0
+/* cost model calibration (see omenhnswcostestimate) */
+#define OMENHNSW_COST_SCALE				40.0
+#define OMENHNSW_RERANK_SCALE			270.0
+#define OMENHNSW_SETTLE_EXPANSIONS		3.0
+#define OMENHNSW_EXACT_NODE_COST		0.04
 
 /* Build sub-phases (PROGRESS_CREATEIDX_SUBPHASE); 1 is "initializing" */
 #define OMENHNSW_PHASE_LOAD		2
