@@ -587,15 +587,14 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	 * index is faster from a few thousand rows up).  What grows with a
 	 * filter's selectivity (the continuation, the exact pass) is charged in
 	 * the units of the plans a filtered query competes with (cached pages;
-	 * 100,000 x 128, 2 cores): a B-tree bitmap
-	 * plan over 1,000 rows is charged 2,822 for 1.6 ms, about 0.6 us per
-	 * unit.  A graph expansion (2m node reads and estimates) took 4.4 us,
-	 * the CPU constants above give 0.18: hence OMENHNSW_COST_SCALE.  A
-	 * candidate re-ranked from the table (and, on a plain index, handed to
-	 * the executor's filter) cost several microseconds (10% filter: 467
-	 * QPS with 93 rows re-ranked per query on a plain index, 1,016 with 10
-	 * through filter columns): OMENHNSW_RERANK_SCALE.  The exact pass read
-	 * 100,000 nodes' filter values in about 2.5 ms.
+	 * 100,000 x 128, 2 cores): a B-tree bitmap plan over 1,000 rows is
+	 * charged 2,822 for 1.6 ms, OMENHNSW_COST_PER_US units per microsecond;
+	 * the microseconds are those the scan itself predicts with
+	 * (omenhnsw.h: a graph expansion, the exact pass).  A candidate
+	 * re-ranked from the table (and, on a plain index, handed to the
+	 * executor's filter) cost several microseconds (10% filter: 467 QPS with
+	 * 93 rows re-ranked per query on a plain index, 1,016 with 10 through
+	 * filter columns): OMENHNSW_RERANK_SCALE times its CPU constants.
 	 */
 	nodeCost = distCost + keyCost;
 	descent = log(ntuples) * 2.0 * m * nodeCost;
@@ -621,7 +620,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	 * expansions for 10 rows).
 	 */
 	graphStartup = descent + batch * (2.0 * m * nodeCost + keySel * rerankCost);
-	graphRun = ntuples * (OMENHNSW_SETTLE_EXPANSIONS * 2.0 * m * nodeCost * OMENHNSW_COST_SCALE +
+	graphRun = ntuples * (OMENHNSW_SETTLE_EXPANSIONS * OMENHNSW_EXPANSION_US * OMENHNSW_COST_PER_US +
 						  keySel * rerankCost * OMENHNSW_RERANK_SCALE);
 
 	*indexStartupCost = graphStartup;
@@ -645,29 +644,28 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	{
 		/*
 		 * Conditions in the index: mirror the scan's own choice (omenhnsw_scan.c,
-		 * "Filters").  The graph search needs about OMENHNSW_SETTLE_EXPANSIONS
-		 * expansions per node it gets past, wanted / keySel nodes; the scan
-		 * switches to the exact pass when that predicts more than
-		 * OMENHNSW_FILTER_SWITCH_RATIO expansions per node.  The exact pass
-		 * reads every node's stored values before its first row.
+		 * SwitchToExact) with the planner's pass rate, keySel.  The graph
+		 * search needs about OMENHNSW_SETTLE_EXPANSIONS expansions per node it
+		 * gets past, need / keySel nodes; the exact pass reads every node's
+		 * values and every matching node's code before its first row.
 		 */
-		/* nodes passing the keys the scan must hand out for `wanted` rows */
 		double		need = Max(wanted * ntuples * keySel / Max(rows, 1.0), 1.0);
-		double		predicted = OMENHNSW_SETTLE_EXPANSIONS * OMENHNSW_FILTER_ROWS / keySel;
-		Cost		perExpansion = 2.0 * m * nodeCost * OMENHNSW_COST_SCALE;
 		Cost		rerank = rerankCost * OMENHNSW_RERANK_SCALE;
+		bool		exact;
 
-		if (omenhnsw_filter_strategy == OMENHNSW_FILTER_STRATEGY_EXACT ||
+		exact = omenhnsw_filter_strategy == OMENHNSW_FILTER_STRATEGY_EXACT ||
 			(omenhnsw_filter_strategy == OMENHNSW_FILTER_STRATEGY_AUTO &&
-			 predicted >= Max(2.0 * OmenHnswEfSearch(), ntuples * OMENHNSW_FILTER_SWITCH_RATIO)))
+			 OmenHnswFilterGraphUs(OMENHNSW_FILTER_ROWS, keySel) >
+			 OmenHnswFilterExactUs(ntuples, keySel));
+		if (exact)
 		{
-			*indexStartupCost = graphStartup + ntuples * OMENHNSW_EXACT_NODE_COST +
-				ntuples * keySel * distCost * OMENHNSW_COST_SCALE;
+			*indexStartupCost = graphStartup +
+				OmenHnswFilterExactUs(ntuples, keySel) * OMENHNSW_COST_PER_US;
 			atWanted = *indexStartupCost + need * rerank;
 		}
 		else
 			atWanted = graphStartup +
-				OMENHNSW_SETTLE_EXPANSIONS * need / keySel * perExpansion + need * rerank;
+				OmenHnswFilterGraphUs(need, keySel) * OMENHNSW_COST_PER_US + need * rerank;
 	}
 	/* the planner interpolates linearly: total gives atWanted at `wanted` rows */
 	*indexTotalCost = wanted > 0 ?

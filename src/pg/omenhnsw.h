@@ -64,11 +64,15 @@
  * nothing: its row was inserted after they started, so their snapshot cannot
  * see it.
  *
- * Filter values (omenhnsw_filter.c): an item is the core's record followed
- * by metapage attrSize bytes, laid out as attrVersion says (0 bytes and
- * version 0 without filter columns).  Record writers overwrite only the
- * record part, readers copy the record part only; a reused slot gets the new
- * node's values with its record.
+ * Filter values (omenhnsw_filter.c): the values of a node's filter columns,
+ * metapage attrSize bytes laid out as attrVersion says (0 and 0 without
+ * filter columns), live in its element page's special area, in an array
+ * after the page's OmenHnswPageOpaqueData: slot off - 1 for the item at
+ * offset number off, attrCap slots (as many as level-0 records fit, fixed
+ * when the page is initialised).  Kept apart from the records so that the
+ * exact pass of a filtered scan reads a page's values as one short run of
+ * cache lines: in the item, each node's values cost a cache miss (5 ms per
+ * 100,000 nodes against 0.4 without).  Items are the core's records only.
  *
  * All fields are in the server's native byte order, like every PostgreSQL
  * page; records are the core's little-endian byte strings.
@@ -186,7 +190,10 @@ typedef struct OmenHnswPageOpaqueData
 {
 	uint16		pageType;		/* OMENHNSW_PAGE_META / _BLOB / _ELEMENT */
 	uint16		flags;			/* reserved, zero */
-	uint16		unused;			/* reserved, zero */
+	uint16		attrCap;		/* element pages of an index with filter
+								 * columns: slots of the filter-value array
+								 * after this struct (see "Filter values");
+								 * else zero */
 	uint16		pageId;			/* OMENHNSW_PAGE_ID */
 } OmenHnswPageOpaqueData;
 
@@ -194,6 +201,11 @@ typedef OmenHnswPageOpaqueData *OmenHnswPageOpaque;
 
 #define OmenHnswPageGetOpaque(page) \
 	((OmenHnswPageOpaque) PageGetSpecialPointer(page))
+
+/* The filter values of the node at offset number off (1 .. attrCap) */
+#define OmenHnswPageAttrs(page, attrSize, off) \
+	((uint8 *) PageGetSpecialPointer(page) + sizeof(OmenHnswPageOpaqueData) + \
+	 (Size) ((off) - 1) * (attrSize))
 
 /* ------------------------------------------------------------------------
  * Metapage contents (block 0, right after the page header)
@@ -291,10 +303,9 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 #define OMENHNSW_BUILD_STEP				1000
 
 /* cost model calibration (see omenhnswcostestimate) */
-#define OMENHNSW_COST_SCALE				40.0
 #define OMENHNSW_RERANK_SCALE			270.0
-#define OMENHNSW_SETTLE_EXPANSIONS		3.0
-#define OMENHNSW_EXACT_NODE_COST		0.04
+/* PostgreSQL cost units per microsecond of a cached B-tree bitmap plan */
+#define OMENHNSW_COST_PER_US			1.7
 
 /* Build sub-phases (PROGRESS_CREATEIDX_SUBPHASE); 1 is "initializing" */
 #define OMENHNSW_PHASE_LOAD		2
@@ -325,13 +336,24 @@ extern bool omenhnsw_first_batch_final;
 /* expansions per slice of a filtered graph search */
 #define OMENHNSW_FILTER_SLICE			32
 /*
- * Expansions per index node after which a filtered scan switches to the
- * exact pass: 100,000 x 128 clustered rows, the exact pass took 1.8-3 ms
- * and a graph expansion 4.4 us, so about 700 expansions cost as much.
+ * What a filtered scan costs, in microseconds (100,000 x 128 clustered rows,
+ * 2-core VM): a graph expansion (2m node reads and estimates) 4.4; the
+ * continuation's hold expands about OMENHNSW_SETTLE_EXPANSIONS nodes per
+ * node it gets past; the exact pass reads a node's filter values in 0.004
+ * (0.4 ms per 100,000 nodes) and a matching node's code in 0.8 (estimate,
+ * sort).  The scan (to switch to the exact pass) and the planner (to cost
+ * it) both predict with OmenHnswFilterGraphUs / OmenHnswFilterExactUs, for
+ * OMENHNSW_FILTER_ROWS rows at a filter pass rate.
  */
-#define OMENHNSW_FILTER_SWITCH_RATIO	0.007
-/* rows a filtered scan is assumed to be asked for when it predicts its cost */
+#define OMENHNSW_EXPANSION_US			4.4
+#define OMENHNSW_SETTLE_EXPANSIONS		3.0
+#define OMENHNSW_EXACT_NODE_US			0.004
+#define OMENHNSW_EXACT_MATCH_US			0.8
 #define OMENHNSW_FILTER_ROWS			10
+#define OmenHnswFilterGraphUs(rows, rate) \
+	(OMENHNSW_SETTLE_EXPANSIONS * (rows) / Max((rate), 1e-6) * OMENHNSW_EXPANSION_US)
+#define OmenHnswFilterExactUs(nodes, rate) \
+	((nodes) * (OMENHNSW_EXACT_NODE_US + (rate) * OMENHNSW_EXACT_MATCH_US))
 extern int	OmenHnswEfSearch(void);
 extern int	omenhnsw_rerank_factor;
 extern double omenhnsw_rerank_sigmas;
@@ -505,6 +527,8 @@ extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
 
 /* omenhnsw_page.c: pages, metapage, blobs and every page writer */
 extern void OmenHnswInitPage(Page page, uint16 pageType);
+extern uint16 OmenHnswAttrCap(Size recordSize0, uint32 attrSize);
+extern void OmenHnswInitElementPage(Page page, uint16 attrCap, uint32 attrSize);
 extern Buffer OmenHnswNewBuffer(Relation index, ForkNumber forkNum);
 extern void OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim,
 							 omen_metric_t metric, omen_quant_t quant,
@@ -529,7 +553,7 @@ extern void OmenHnswSetReconnectCount(Relation index, uint64 count);
 extern uint32 OmenHnswFreeSlots(Relation index, BlockNumber blkno,
 								BufferAccessStrategy strategy);
 extern uint32 OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
-								bool building,
+								const uint8 *attrs, bool building,
 								const OmenHnswMetaPageData *trainedMeta,
 								int entryLevel);
 extern void OmenHnswWriteEdits(Relation index, omen_edit_t *edits, uint32 n,

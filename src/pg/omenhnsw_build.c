@@ -177,7 +177,7 @@ RecordsPerPage(omen_builder_t *b, uint32 attrSize)
 {
 	Size		space = BLCKSZ - SizeOfPageHeaderData -
 		MAXALIGN(sizeof(OmenHnswPageOpaqueData));
-	Size		len = MAXALIGN(omen_builder_record_size(b, 0) + attrSize) + sizeof(ItemIdData);
+	Size		len = MAXALIGN(omen_builder_record_size(b, 0)) + sizeof(ItemIdData) + attrSize;
 
 	return (uint32) Max(1, Min(space / len, OMENHNSW_MAX_ITEMS_PER_PAGE));
 }
@@ -223,6 +223,9 @@ WritePages(OmenHnswBuildState *bs)
 		BlockNumber blkno;
 		Size		freeSpace;
 		uint32		nitems;
+		uint16		attrCap;
+		Size		pageSpace;
+		uint32		maxItems;
 		uint32		entry;
 		uint32		entryLevel;
 		Buffer		buf = InvalidBuffer;
@@ -273,21 +276,23 @@ WritePages(OmenHnswBuildState *bs)
 		OmenHnswCheckStatus(omen_builder_layout_order(b, RecordsPerPage(b, meta.attrSize), order),
 							NULL, "ordering the node records");
 		blkno = firstBlock;
-		freeSpace = BLCKSZ - SizeOfPageHeaderData -
-			MAXALIGN(sizeof(OmenHnswPageOpaqueData));
+		attrCap = OmenHnswAttrCap(omen_builder_record_size(b, 0), meta.attrSize);
+		pageSpace = BLCKSZ - SizeOfPageHeaderData -
+			MAXALIGN(sizeof(OmenHnswPageOpaqueData) + (Size) attrCap * meta.attrSize);
+		maxItems = meta.attrSize > 0 ? attrCap : OMENHNSW_MAX_ITEMS_PER_PAGE;
+		freeSpace = pageSpace;
 		nitems = 0;
 		for (k = 0; k < count; k++)
 		{
 			uint32		i = order[k];
-			Size		len = omen_builder_record_size(b, i) + meta.attrSize;
+			Size		len = omen_builder_record_size(b, i);
 			Size		need = MAXALIGN(len) + sizeof(ItemIdData);
 
 			OmenHnswCheckRecordSize(index, len);
-			if (need > freeSpace || nitems >= OMENHNSW_MAX_ITEMS_PER_PAGE)
+			if (need > freeSpace || nitems >= maxItems)
 			{
 				blkno++;
-				freeSpace = BLCKSZ - SizeOfPageHeaderData -
-					MAXALIGN(sizeof(OmenHnswPageOpaqueData));
+				freeSpace = pageSpace;
 				nitems = 0;
 			}
 			if (blkno >= OMENHNSW_MAX_BLOCKS)
@@ -310,11 +315,6 @@ WritePages(OmenHnswBuildState *bs)
 			OffsetNumber off;
 
 			st = omen_builder_record(b, i, ids, record);
-			if (meta.attrSize > 0)
-			{
-				memcpy(record + len, bs->attrs + (Size) i * meta.attrSize, meta.attrSize);
-				len += meta.attrSize;
-			}
 			if (st != OMEN_OK)
 			{
 				if (BufferIsValid(buf))
@@ -339,7 +339,7 @@ WritePages(OmenHnswBuildState *bs)
 					elog(ERROR, "omenhnsw: extended to block %u, expected %u",
 						 got, want);
 				}
-				OmenHnswInitPage(BufferGetPage(buf), OMENHNSW_PAGE_ELEMENT);
+				OmenHnswInitElementPage(BufferGetPage(buf), attrCap, meta.attrSize);
 			}
 			off = PageAddItem(BufferGetPage(buf), (Item) record, len,
 							  InvalidOffsetNumber, false, false);
@@ -349,6 +349,9 @@ WritePages(OmenHnswBuildState *bs)
 				elog(ERROR, "omenhnsw: record %u landed at offset %u, expected %u",
 					 i, off, OmenHnswIdGetOffset(ids[i]));
 			}
+			if (meta.attrSize > 0)
+				memcpy(OmenHnswPageAttrs(BufferGetPage(buf), meta.attrSize, off),
+					   bs->attrs + (Size) i * meta.attrSize, meta.attrSize);
 		}
 		if (BufferIsValid(buf))
 		{

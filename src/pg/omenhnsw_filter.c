@@ -647,6 +647,7 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 		Page		page;
 		OffsetNumber off;
 		OffsetNumber maxoff;
+		const uint8 *attrs;
 
 		CHECK_FOR_INTERRUPTS();
 		if (cap - n < OMENHNSW_MAX_ITEMS_PER_PAGE)
@@ -663,24 +664,21 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 			UnlockReleaseBuffer(buf);
 			continue;
 		}
-		maxoff = PageGetMaxOffsetNumber(page);
-		for (off = FirstOffsetNumber; off <= maxoff; off++)
+		maxoff = Min(PageGetMaxOffsetNumber(page), OmenHnswPageGetOpaque(page)->attrCap);
+		attrs = OmenHnswPageAttrs(page, f->attrSize, FirstOffsetNumber);
+		for (off = FirstOffsetNumber; off <= maxoff; off++, attrs += f->attrSize)
 		{
-			ItemId		itemid = PageGetItemId(page, off);
+			ItemId		itemid;
 			const uint8 *item;
-			Size		len;
 			uint64		payload;
 
-			if (!ItemIdIsNormal(itemid))
+			/* the page's values are one array: most nodes fail on it alone */
+			if (!OmenHnswFilterMatch(f, attrs))
 				continue;
-			len = ItemIdGetLength(itemid);
-			if (len < f->attrSize + 10)
+			itemid = PageGetItemId(page, off);
+			if (!ItemIdIsNormal(itemid) || ItemIdGetLength(itemid) < 10)
 				continue;
 			item = (const uint8 *) PageGetItem(page, itemid);
-			/* the filter values first: most nodes fail, and the record's
-			 * head is another cache line */
-			if (!OmenHnswFilterMatch(f, item + len - f->attrSize))
-				continue;
 			memcpy(&payload, item, sizeof(uint64));
 			if (OmenHnswPayloadIsFree(payload) || omen_record_is_deleted(item) ||
 				OmenHnswGenAfter(OmenHnswPayloadGen(payload), freeGen))

@@ -117,7 +117,7 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 							NULL, "building the graph");
 
 	len = omen_builder_record_size(b, 0);
-	OmenHnswCheckRecordSize(index, len + attrSize);
+	OmenHnswCheckRecordSize(index, len);
 
 	blobLen = omen_builder_quantizer_size(b);
 	meta.blobStart = InvalidBlockNumber;
@@ -132,18 +132,16 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 	}
 
 	/* a lone node has no neighbours, so no ids to map */
-	record = palloc(len + attrSize);
+	record = palloc(len);
 	OmenHnswCheckStatus(omen_builder_record(b, 0, &noIds, record), NULL,
 						"writing a node record");
-	if (attrSize > 0)
-		memcpy(record + len, attrs, attrSize);
 	omen_builder_entry(b, &entry, &level);
 
 	meta.dim = dim;
 	meta.quant = params.quant;
 	meta.flags |= OMENHNSW_META_TRAINED;
 	/* OmenHnswAddRecord counts the node and makes it the entry point */
-	OmenHnswAddRecord(index, record, len + attrSize, building, &meta, (int) level);
+	OmenHnswAddRecord(index, record, len, attrs, building, &meta, (int) level);
 
 	OmenHnswHandleRelease(handle);
 }
@@ -212,7 +210,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	}
 
 	len = omen_index_record_size(state.index, level);
-	OmenHnswCheckRecordSize(index, len + attrSize);
+	OmenHnswCheckRecordSize(index, len);
 
 	/*
 	 * Plan before the node has its id (OMEN_PENDING_ID stands for it): storing
@@ -232,17 +230,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 			 plan->record_len, len);
 
 	/* (1) the new node with its lists, (2) the neighbours' back-links, (3) the entry point */
-	if (attrSize > 0)
-	{
-		uint8	   *item = palloc(len + attrSize);
-
-		memcpy(item, plan->record, len);
-		memcpy(item + len, attrs, attrSize);
-		newId = OmenHnswAddRecord(index, item, len + attrSize, building, NULL, -1);
-		pfree(item);
-	}
-	else
-		newId = OmenHnswAddRecord(index, plan->record, len, building, NULL, -1);
+	newId = OmenHnswAddRecord(index, plan->record, len, attrs, building, NULL, -1);
 	omen_insert_plan_bind(state.index, plan, newId);
 	OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, building);
 	if (plan->new_entry || state.meta.entryId == OMEN_INVALID_ID)

@@ -40,7 +40,47 @@ OmenHnswInitPage(Page page, uint16 pageType)
 	opaque = OmenHnswPageGetOpaque(page);
 	opaque->pageType = pageType;
 	opaque->flags = 0;
-	opaque->unused = 0;
+	opaque->attrCap = 0;
+	opaque->pageId = OMENHNSW_PAGE_ID;
+}
+
+/*
+ * OmenHnswAttrCap
+ *		How many nodes an element page can hold, with attrSize bytes of
+ *		filter values each in the special area, when every record is of
+ *		level 0 (recordSize0 bytes; higher levels are larger): the size of
+ *		the page's filter-value array.  0 without filter columns.
+ */
+uint16
+OmenHnswAttrCap(Size recordSize0, uint32 attrSize)
+{
+	Size		avail;
+	Size		each;
+
+	if (attrSize == 0)
+		return 0;
+	avail = BLCKSZ - MAXALIGN(SizeOfPageHeaderData) -
+		MAXALIGN(sizeof(OmenHnswPageOpaqueData)) - MAXIMUM_ALIGNOF;
+	each = MAXALIGN(recordSize0) + sizeof(ItemIdData) + attrSize;
+	return (uint16) Max(1, Min(avail / each, OMENHNSW_MAX_ITEMS_PER_PAGE));
+}
+
+/*
+ * OmenHnswInitElementPage
+ *		An empty element page whose special area also holds attrCap slots of
+ *		attrSize bytes of filter values (zeroed).
+ */
+void
+OmenHnswInitElementPage(Page page, uint16 attrCap, uint32 attrSize)
+{
+	OmenHnswPageOpaque opaque;
+	Size		special = sizeof(OmenHnswPageOpaqueData) + (Size) attrCap * attrSize;
+
+	PageInit(page, BLCKSZ, special);
+	opaque = OmenHnswPageGetOpaque(page);
+	opaque->pageType = OMENHNSW_PAGE_ELEMENT;
+	opaque->flags = 0;
+	opaque->attrCap = attrSize > 0 ? attrCap : 0;
 	opaque->pageId = OMENHNSW_PAGE_ID;
 }
 
@@ -529,8 +569,8 @@ StampRecord(uint8 *item, uint32 freeGen)
  *		makes us look again.  One WAL record: slot, metapage.
  */
 static uint32
-ReuseSlot(Relation index, const uint8 *record, Size len, uint32 level,
-		  bool building, int entryLevel)
+ReuseSlot(Relation index, const uint8 *record, Size len, const uint8 *attrs,
+		  uint32 level, bool building, int entryLevel)
 {
 	int			attempt;
 
@@ -601,7 +641,19 @@ ReuseSlot(Relation index, const uint8 *record, Size len, uint32 level,
 							RelationGetRelationName(index), blkno, off, level),
 					 errhint("REINDEX the index.")));
 		}
+		if (meta->attrSize > 0 &&
+			off > OmenHnswPageGetOpaque(page)->attrCap)
+		{
+			PageWriteAbort(&pw);
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("index \"%s\" block %u offset %u has no filter-value slot",
+							RelationGetRelationName(index), blkno, off),
+					 errhint("REINDEX the index.")));
+		}
 		memcpy(item, record, len);
+		if (meta->attrSize > 0)
+			memcpy(OmenHnswPageAttrs(page, meta->attrSize, off), attrs, meta->attrSize);
 		StampRecord(item, meta->freeGen);
 		meta->freeHead[level] = OmenHnswFreeNext(payload);
 		meta->freeCount[level]--;
@@ -631,7 +683,8 @@ ReuseSlot(Relation index, const uint8 *record, Size len, uint32 level,
  *		everywhere.
  */
 uint32
-OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
+OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
+				  const uint8 *attrs, bool building,
 				  const OmenHnswMetaPageData *trainedMeta, int entryLevel)
 {
 	Buffer		metabuf;
@@ -642,11 +695,14 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	OmenHnswMetaPage meta;
 	OffsetNumber offnum;
 	uint32		id;
+	uint32		attrSize;
+	uint32		m;
+	uint16		attrCap;
 
 	if (trainedMeta == NULL)
 	{
-		id = ReuseSlot(index, record, len, omen_record_level(record), building,
-					   entryLevel);
+		id = ReuseSlot(index, record, len, attrs, omen_record_level(record),
+					   building, entryLevel);
 		if (id != OMEN_INVALID_ID)
 			return id;
 	}
@@ -654,7 +710,12 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
 	LockBuffer(metabuf, BUFFER_LOCK_SHARE);
 	insertPage = OmenHnswPageGetMeta(BufferGetPage(metabuf))->insertPage;
+	attrSize = trainedMeta ? trainedMeta->attrSize :
+		OmenHnswPageGetMeta(BufferGetPage(metabuf))->attrSize;
+	m = trainedMeta ? trainedMeta->m : OmenHnswPageGetMeta(BufferGetPage(metabuf))->m;
 	UnlockReleaseBuffer(metabuf);
+	/* the level-0 record size: records are prefix + 4 (2m + level m) bytes */
+	attrCap = OmenHnswAttrCap(len - (Size) 4 * m * omen_record_level(record), attrSize);
 
 	if (BlockNumberIsValid(insertPage))
 	{
@@ -662,6 +723,8 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 		page = BufferGetPage(buf);
 		if (OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT ||
 			PageGetMaxOffsetNumber(page) >= OMENHNSW_MAX_ITEMS_PER_PAGE ||
+			(attrSize > 0 &&
+			 PageGetMaxOffsetNumber(page) >= OmenHnswPageGetOpaque(page)->attrCap) ||
 			PageGetFreeSpace(page) < MAXALIGN(len))
 		{
 			UnlockReleaseBuffer(buf);
@@ -677,7 +740,7 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 		/* concurrent inserts may each add a page; the last one becomes the hint */
 		buf = OmenHnswNewBuffer(index, MAIN_FORKNUM);
 		page = PageWriteAdd(&pw, buf, true);
-		OmenHnswInitPage(page, OMENHNSW_PAGE_ELEMENT);
+		OmenHnswInitElementPage(page, attrCap, attrSize);
 	}
 	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
 	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
@@ -694,6 +757,16 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len, bool building,
 	{
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
 		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
+	}
+	if (attrSize > 0)
+	{
+		if (offnum > OmenHnswPageGetOpaque(page)->attrCap)
+		{
+			PageWriteAbort(&pw);
+			elog(ERROR, "omenhnsw: block %u of index \"%s\" has no filter-value slot for offset %u",
+				 BufferGetBlockNumber(buf), RelationGetRelationName(index), offnum);
+		}
+		memcpy(OmenHnswPageAttrs(page, attrSize, offnum), attrs, attrSize);
 	}
 	/* a slot never used before: no reader can hold its id (stamp 0) */
 	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), 0);

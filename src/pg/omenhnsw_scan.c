@@ -110,7 +110,7 @@ typedef struct OmenHnswScanOpaqueData
 	omen_scan_t *search;
 	OmenHnswFilter *filter;		/* keys on filter columns, or NULL */
 	bool		restricted;		/* the exact pass over the matching nodes runs */
-	uint64		switchAt;		/* expansions after which the exact pass is cheaper */
+	double		nodes;			/* nodes in the index (metapage), for the switch */
 	uint32		exactNodes;		/* nodes the exact pass listed */
 	bool		phase1Seen;		/* the first batch (HNSW's answer) was pulled */
 	int			batches;		/* batches pulled with candidates */
@@ -311,7 +311,7 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->walkPos = 0;
 	so->filter = NULL;
 	so->restricted = false;
-	so->switchAt = 0;
+	so->nodes = 0;
 	so->exactNodes = 0;
 	so->phase1Seen = false;
 	so->batches = 0;
@@ -325,29 +325,34 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
  * fail (a selective filter, or one whose matches lie far from the query),
  * and a best-first search then expands node after node without finding
  * rows.  So a filtered search runs in slices of OMENHNSW_FILTER_SLICE
- * expansions, and once it has made OMENHNSW_FILTER_SWITCH_RATIO expansions
- * per node of the index (about the cost of reading every node once), or
- * once HNSW's first answer shows a pass rate that predicts as many
- * (PredictedExpansions), the rest of the scan is an exact pass: every matching node, found by reading
- * the element pages in order, handed out in estimate order
- * (omen_scan_restrict), re-ranked like any candidate.  Rows the graph
- * already returned are not returned again.  omenhnsw.filter_strategy =
- * graph | exact forces one of the two.
+ * expansions, and switches to an exact pass once that is predicted cheaper
+ * (SwitchToExact): every matching node, found by reading the element pages'
+ * filter values in order, handed out in estimate order (omen_scan_restrict),
+ * re-ranked like any candidate.  Rows the graph already returned are not
+ * returned again.  omenhnsw.filter_strategy = graph | exact forces one of
+ * the two.
  */
+
 /*
- * Expansions the graph search should need for OMENHNSW_FILTER_ROWS more
- * rows, at the rate the filter passed the nodes read so far (near the
- * query: this is what sees a filter whose matches lie far away).  Measured
- * on 100,000 x 128 clustered rows, a 1% filter: about 2.7 expansions per
- * node the search must get past.
+ * Whether the exact pass is now cheaper: at the rate the filter passed the
+ * nodes read so far (near the query, which is what sees a filter whose
+ * matches lie far away), OMENHNSW_FILTER_ROWS more rows from the graph
+ * against the exact pass (whose cost grows with the matching nodes); or the
+ * graph has already spent twice the exact pass.  Decided from HNSW's first
+ * answer on.
  */
-static double
-PredictedExpansions(OmenHnswScanOpaque so)
+static bool
+SwitchToExact(OmenHnswScanOpaque so)
 {
 	double		rate = ((double) so->storage.filterPasses + 1.0) /
 		((double) so->storage.filterChecks + 1.0);
+	double		exact = OmenHnswFilterExactUs(so->nodes, rate);
+	double		spent = (double) omen_scan_expansions(so->search) * OMENHNSW_EXPANSION_US;
 
-	return 3.0 * OMENHNSW_FILTER_ROWS / rate;
+	if (omenhnsw_filter_strategy != OMENHNSW_FILTER_STRATEGY_AUTO)
+		return false;
+	return spent >= 2.0 * exact ||
+		(so->phase1Seen && OmenHnswFilterGraphUs(OMENHNSW_FILTER_ROWS, rate) > exact);
 }
 
 static void
@@ -477,15 +482,10 @@ StartSearch(IndexScanDesc scan)
 		 * it has spent what an exact pass over the matching nodes would
 		 * cost, the rest of the scan is that exact pass (see "Filters").
 		 */
-		double		nodes = (double) so->state.meta.nodeCount;
-
+		so->nodes = (double) so->state.meta.nodeCount;
 		omen_scan_set_expansion_budget(search, OMENHNSW_FILTER_SLICE);
-		so->switchAt = (uint64) Max((double) 2 * efSearch,
-									nodes * OMENHNSW_FILTER_SWITCH_RATIO);
 		if (omenhnsw_filter_strategy == OMENHNSW_FILTER_STRATEGY_EXACT)
 			StartExactPass(scan);
-		else if (omenhnsw_filter_strategy == OMENHNSW_FILTER_STRATEGY_GRAPH)
-			so->switchAt = PG_UINT64_MAX;
 	}
 
 	MemoryContextSwitchTo(oldcxt);
@@ -786,9 +786,7 @@ NextBatch(IndexScanDesc scan)
 		so->exhausted = true;
 		return;
 	}
-	if (so->filter != NULL && !so->restricted &&
-		(omen_scan_expansions(so->search) >= so->switchAt ||
-		 (so->phase1Seen && PredictedExpansions(so) >= (double) so->switchAt)))
+	if (so->filter != NULL && !so->restricted && SwitchToExact(so))
 	{
 		MemoryContextReset(so->batchCxt);
 		StartExactPass(scan);

@@ -365,7 +365,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			page = BufferGetPage(buf);
 			if (offnum < FirstOffsetNumber || offnum > PageGetMaxOffsetNumber(page) ||
 				!ItemIdIsNormal(PageGetItemId(page, offnum)) ||
-				ItemIdGetLength(PageGetItemId(page, offnum)) < storage->minRecord + storage->attrSize)
+				ItemIdGetLength(PageGetItemId(page, offnum)) < storage->minRecord)
 			{
 				DoneWithBuffer(storage, buf);
 				ereport(ERROR,
@@ -374,7 +374,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 								RelationGetRelationName(storage->index), ids[i])));
 			}
 			itemid = PageGetItemId(page, offnum);
-			len = ItemIdGetLength(itemid) - storage->attrSize;
+			len = ItemIdGetLength(itemid);
 			memcpy(out + (Size) i * stride, PageGetItem(page, itemid),
 				   Min(len, (Size) stride));
 
@@ -385,8 +385,9 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			if (storage->filter != NULL && stride > 9)
 			{
 				storage->filterChecks++;
-				if (OmenHnswFilterMatch(storage->filter,
-										(const uint8 *) PageGetItem(page, itemid) + len))
+				if (offnum <= OmenHnswPageGetOpaque(page)->attrCap &&
+					OmenHnswFilterMatch(storage->filter,
+										OmenHnswPageAttrs(page, storage->attrSize, offnum)))
 					storage->filterPasses++;
 				else
 					omen_record_set_rejected(out + (Size) i * stride);

@@ -150,12 +150,19 @@ CheckPageHeader(VerifyState *vs, BlockNumber blkno, Page page)
 {
 	PageHeader	hdr = (PageHeader) page;
 	OmenHnswPageOpaque opaque;
+	uint16		attrCap = 0;
 
 	if (PageIsNew(page))
 		return false;
+	/* the special area: our struct, then (element pages with filter columns) attrCap value slots */
+	if (hdr->pd_special <= BLCKSZ - sizeof(OmenHnswPageOpaqueData))
+		attrCap = OmenHnswPageGetOpaque(page)->attrCap;
 	if (hdr->pd_lower < SizeOfPageHeaderData || hdr->pd_lower > hdr->pd_upper ||
 		hdr->pd_upper > hdr->pd_special ||
-		hdr->pd_special != BLCKSZ - MAXALIGN(sizeof(OmenHnswPageOpaqueData)) ||
+		hdr->pd_special != BLCKSZ - MAXALIGN(sizeof(OmenHnswPageOpaqueData) +
+											  (Size) attrCap * vs->meta.attrSize) ||
+		(attrCap != 0 && (vs->meta.attrSize == 0 ||
+						  OmenHnswPageGetOpaque(page)->pageType != OMENHNSW_PAGE_ELEMENT)) ||
 		PageGetPageSize(page) != BLCKSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
@@ -271,6 +278,7 @@ CheckRecords(VerifyState *vs, BlockNumber blkno, Page page)
 	OffsetNumber off;
 
 	if (maxoff > OMENHNSW_MAX_ITEMS_PER_PAGE ||
+		(vs->meta.attrSize > 0 && maxoff > OmenHnswPageGetOpaque(page)->attrCap) ||
 		SizeOfPageHeaderData + sizeof(ItemIdData) * maxoff > ((PageHeader) page)->pd_lower)
 		Corrupt(vs, blkno, InvalidOffsetNumber, "too many line pointers");
 	for (off = FirstOffsetNumber; off <= maxoff; off++)
@@ -289,7 +297,7 @@ CheckRecords(VerifyState *vs, BlockNumber blkno, Page page)
 		flags = rec[9];
 		if (level > vs->maxLevel)
 			Corrupt(vs, blkno, off, "level above the index's maximum");
-		if (len != omen_index_record_size(vs->core, level) + vs->meta.attrSize)
+		if (len != omen_index_record_size(vs->core, level))
 			Corrupt(vs, blkno, off, "record length does not match its level");
 		if ((flags & ~1) != 0)
 			Corrupt(vs, blkno, off, "unknown record flags");
