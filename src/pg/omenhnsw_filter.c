@@ -8,8 +8,9 @@
  *											category, price, tags, tenant_id);
  *
  * The first key column is the vector; every further key column is a filter
- * column.  Its value is copied into the node's attribute area, after the
- * core's record in the same page item (omenhnsw.h: attrSize, attrVersion).
+ * column.  Its value is copied into the node's attribute area, a slot of
+ * its element page's filter-value array (omenhnsw.h: "Filter values",
+ * attrSize, attrVersion).
  * The planner hands WHERE clauses on those columns to the index as scan
  * keys (the operator classes in sql/filter.sql), and the search evaluates
  * them on the index's copy: a node that fails is traversed but never
@@ -626,7 +627,8 @@ OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs)
  * OmenHnswFilterCollect
  *		Every live node of the index that passes the filter, in page order:
  *		the exact pass of a filtered scan (omenhnsw_scan.c).  Reads each
- *		element page once under a share lock; skips free slots, deleted
+ *		element page once under a share lock, its filter-value array first
+ *		and a record only for a node that passes; skips free slots, deleted
  *		nodes and nodes written into slots reused after the reader opened
  *		the index (their rows are newer than its snapshot).  Result in
  *		CurrentMemoryContext.
