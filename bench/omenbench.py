@@ -459,7 +459,11 @@ def report(results):
 
 
 def plot(results, path):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        log(f"matplotlib is not installed: no plot written to {path}")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     sets = results["sets"]

@@ -296,11 +296,19 @@ omen_candidate_t Scan::candidate(const Item& it) const {
 }
 
 bool Scan::restrict_to(const uint32_t* ids, uint32_t n) {
+    // Handed out so far: discovered (visited_) and no longer waiting (pending_, or the walk's queue).
+    // Deleted and rejected nodes count as handed out too: the exact pass skips them anyway.
+    IdSet waiting;
+    if (walk_)
+        for (size_t i = queue_pos_; i < queue_.size(); i++) waiting.insert(queue_[i]);
+    else
+        for (const Item& it : pending_) waiting.insert(it.id);
+    auto handed = [this, &waiting](uint32_t id) { return visited_.contains(id) && !waiting.contains(id); };
     if (walk_) {
         // no distances to order by: hand out the listed nodes not handed out yet, in list order
         list_.clear();
         for (uint32_t i = 0; i < n; i++)
-            if (!handed_.contains(ids[i])) list_.push_back(Item{0.0f, ids[i], 0, 0.0f, false});
+            if (!handed(ids[i])) list_.push_back(Item{0.0f, ids[i], 0, 0.0f, false});
     } else {
         list_.clear();
         const uint32_t p = ix_.layout().prefix;
@@ -309,7 +317,7 @@ bool Scan::restrict_to(const uint32_t* ids, uint32_t n) {
         for (uint32_t start = 0; start < n; start += kChunk) {
             ids_.clear();
             for (uint32_t i = start; i < n && i < start + kChunk; i++)
-                if (!handed_.contains(ids[i])) ids_.push_back(ids[i]);
+                if (!handed(ids[i])) ids_.push_back(ids[i]);
             if (ids_.empty()) continue;
             if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
             for (size_t i = 0; i < ids_.size(); i++) {
@@ -352,7 +360,6 @@ bool Scan::list_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
                 const uint8_t* r = buf_.data() + i * p;
                 if (rec_skip(r)) continue;
                 const double nan = std::numeric_limits<double>::quiet_NaN();
-                handed_.insert(ids_[i]);
                 out[k++] = omen_candidate_t{ids_[i], rec_payload(r), nan, nan};
             }
             list_pos_ += c;
@@ -361,9 +368,7 @@ bool Scan::list_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
         return true;
     }
     while (k < max && list_pos_ < list_.size()) {
-        const Item& it = list_[list_pos_++];
-        handed_.insert(it.id);
-        out[k++] = candidate(it);
+        out[k++] = candidate(list_[list_pos_++]);
     }
     *n = k;
     return true;
@@ -372,11 +377,7 @@ bool Scan::list_next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
 bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
     *n = 0;
     if (list_mode_) return list_next(out, max, n);
-    if (walk_) {
-        if (!walk_next(out, max, n)) return false;
-        for (uint32_t i = 0; i < *n; i++) handed_.insert(out[i].id);
-        return true;
-    }
+    if (walk_) return walk_next(out, max, n);
     if (!started_ && !start()) return false;
     calls_++;
     uint32_t k = 0;
@@ -402,7 +403,6 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
         const Item it = pop(pending_);
         held_ = 0;
         if (it.deleted) continue;
-        handed_.insert(it.id);
         out[k++] = candidate(it);
     }
     std::sort(out, out + k, [](const omen_candidate_t& a, const omen_candidate_t& b) {

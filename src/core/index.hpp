@@ -171,7 +171,6 @@ private:
     std::vector<float> fresh_;
     uint32_t budget_ = 0;        // continuation expansions per next() call; 0: no limit
     uint64_t expansions_ = 0;    // expansions so far (phase 1 included)
-    IdSet handed_;               // ids handed out (for restrict_to)
     bool list_mode_ = false;     // restrict_to was called
     std::vector<Item> list_;     // restrict_to's nodes, sorted by estimate
     size_t list_pos_ = 0;

@@ -561,6 +561,35 @@ StampRecord(uint8 *item, uint32 freeGen)
 }
 
 /*
+ * PutAttrs
+ *		Copy a node's filter values into its page's slot for offset number
+ *		off (nothing without filter columns).  false: the page has no such
+ *		slot, nothing written.
+ */
+static bool
+PutAttrs(Page page, OffsetNumber off, const uint8 *attrs, uint32 attrSize)
+{
+	if (attrSize == 0)
+		return true;
+	if (off > OmenHnswPageGetOpaque(page)->attrCap)
+		return false;
+	memcpy(OmenHnswPageAttrs(page, attrSize, off), attrs, attrSize);
+	return true;
+}
+
+/* Count a new node in the metapage; entryLevel >= 0 makes it the entry point. */
+static void
+CountNode(OmenHnswMetaPage meta, uint32 id, int entryLevel)
+{
+	meta->nodeCount++;
+	if (entryLevel >= 0)
+	{
+		meta->entryId = id;
+		meta->entryLevel = (uint32) entryLevel;
+	}
+}
+
+/*
  * ReuseSlot
  *		Try to store a record in the first free slot of its level.  Returns
  *		the id, or OMEN_INVALID_ID when that list is empty.  Locks the slot's
@@ -641,8 +670,7 @@ ReuseSlot(Relation index, const uint8 *record, Size len, const uint8 *attrs,
 							RelationGetRelationName(index), blkno, off, level),
 					 errhint("REINDEX the index.")));
 		}
-		if (meta->attrSize > 0 &&
-			off > OmenHnswPageGetOpaque(page)->attrCap)
+		if (!PutAttrs(page, off, attrs, meta->attrSize))
 		{
 			PageWriteAbort(&pw);
 			ereport(ERROR,
@@ -652,17 +680,10 @@ ReuseSlot(Relation index, const uint8 *record, Size len, const uint8 *attrs,
 					 errhint("REINDEX the index.")));
 		}
 		memcpy(item, record, len);
-		if (meta->attrSize > 0)
-			memcpy(OmenHnswPageAttrs(page, meta->attrSize, off), attrs, meta->attrSize);
 		StampRecord(item, meta->freeGen);
 		meta->freeHead[level] = OmenHnswFreeNext(payload);
 		meta->freeCount[level]--;
-		meta->nodeCount++;
-		if (entryLevel >= 0)
-		{
-			meta->entryId = head;
-			meta->entryLevel = (uint32) entryLevel;
-		}
+		CountNode(meta, head, entryLevel);
 		PageWriteFinish(&pw);
 		return head;
 	}
@@ -758,25 +779,16 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
 		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
 	}
-	if (attrSize > 0)
+	if (!PutAttrs(page, offnum, attrs, attrSize))
 	{
-		if (offnum > OmenHnswPageGetOpaque(page)->attrCap)
-		{
-			PageWriteAbort(&pw);
-			elog(ERROR, "omenhnsw: block %u of index \"%s\" has no filter-value slot for offset %u",
-				 BufferGetBlockNumber(buf), RelationGetRelationName(index), offnum);
-		}
-		memcpy(OmenHnswPageAttrs(page, attrSize, offnum), attrs, attrSize);
+		PageWriteAbort(&pw);
+		elog(ERROR, "omenhnsw: block %u of index \"%s\" has no filter-value slot for offset %u",
+			 BufferGetBlockNumber(buf), RelationGetRelationName(index), offnum);
 	}
 	/* a slot never used before: no reader can hold its id (stamp 0) */
 	StampRecord((uint8 *) PageGetItem(page, PageGetItemId(page, offnum)), 0);
 	meta->insertPage = BufferGetBlockNumber(buf);
-	meta->nodeCount++;
-	if (entryLevel >= 0)
-	{
-		meta->entryId = id;
-		meta->entryLevel = (uint32) entryLevel;
-	}
+	CountNode(meta, id, entryLevel);
 	PageWriteFinish(&pw);
 	return id;
 }

@@ -109,11 +109,7 @@ omenhnswvalidate(Oid opclassoid)
 							opclassname)));
 			result = false;
 		}
-		ReleaseCatCacheList(proclist);
-		ReleaseCatCacheList(oprlist);
-		ReleaseSysCache(familytup);
-		ReleaseSysCache(classtup);
-		return result;
+		goto done;
 	}
 
 	/* support functions */
@@ -236,6 +232,7 @@ omenhnswvalidate(Oid opclassoid)
 		result = false;
 	}
 
+done:
 	ReleaseCatCacheList(proclist);
 	ReleaseCatCacheList(oprlist);
 	ReleaseSysCache(familytup);
