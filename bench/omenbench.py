@@ -738,7 +738,8 @@ def fmt(x, spec="{:.2f}"):
 
 
 HEADER_NOTE = ("Ratios are OmenDB / peer: below 1 is better for build time, size and latency, above 1 "
-               "for QPS and inserts. QPS at a recall is interpolated linearly along the ef_search sweep. "
+               "for QPS and inserts. QPS at a recall is the highest QPS at which the ef_search sweep reaches it, "
+               "interpolated linearly between neighbouring points. "
                "Each engine's search phase ran {rounds} times, alternating engines; the better round per "
                "ef_search is kept (inserts and pgbench: the better of {rounds} alternating rounds).")
 
