@@ -26,7 +26,11 @@
 //   d = -L + (L - 1) b0 + (L + 1) b1, so <d, r_q> = -L sum(r_q) + (L-1) ms(b0) + (L+1) ms(b1) with
 //   ms = the masked_sum kernel: two kernel calls per estimate.  Measured (bench --codes) against
 //   1-bit RaBitQ: the same recall after re-ranking half as many candidates, for D'/8 more bytes.
-// Node-to-node distances (neighbour selection) use the symmetric estimator on the sign plane.
+// Node-to-node distances (pair(): neighbour lists chosen on insert and repair) are symmetric: for
+//   RABITQ, the codes' normalised inner product <d_a, d_b> / (|d_a| |d_b|) over both planes, mapped
+//   to the vectors' correlation through the Gaussian model of the 4-level quantiser (quantizer.cpp,
+//   CodeCorrelation); for BINARY, the Hamming distance of the sign planes (sym_estimate).  The
+//   in-memory builder compares floats (or, construction = quantized, sign planes).
 // Then L2 = |r_o|^2 + |r_q|^2 - 2 <r_o, r_q> and IP = <r_o, r_q> + oc + <c, q>.
 //
 // Thread-safety: a Quantizer is immutable after training; a QueryDist belongs to one thread.
@@ -84,6 +88,8 @@ public:
     // The symmetric estimate from the Hamming distance of two sign planes and each record's |r|
     // (na, nb) and <o - c, c> (oca, ocb): what pair() returns for quantized modes.
     float sym_estimate(uint64_t ham, float na, float nb, float oca, float ocb) const;
+    // The same from an estimate rr of <r_a, r_b>.
+    float sym_from_ip(float rr, float na, float nb, float oca, float ocb) const;
     // Internal -> SQL units.
     float to_sql(float d) const;
 
@@ -137,7 +143,10 @@ inline float jaccard_from_parts(float ab, float aa, float bb) {
 }
 
 inline float Quantizer::sym_estimate(uint64_t ham, float na, float nb, float oca, float ocb) const {
-    float rr = na * nb * ham_to_ip(ham);
+    return sym_from_ip(na * nb * ham_to_ip(ham), na, nb, oca, ocb);
+}
+
+inline float Quantizer::sym_from_ip(float rr, float na, float nb, float oca, float ocb) const {
     switch (metric) {
         case OMEN_METRIC_IP: return -(rr + oca + ocb + mean_sq);
         case OMEN_METRIC_L1: {
