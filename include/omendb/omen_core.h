@@ -176,6 +176,8 @@ typedef struct omen_storage
  * Record accessors (records are the byte strings the core produced)
  * ------------------------------------------------------------------------------------------- */
 uint64_t	omen_record_payload(const uint8_t *record);
+/* Where a record's corrections and code start (payload, level and flags come before). */
+#define OMEN_RECORD_CODE_OFFSET 12
 int			omen_record_is_deleted(const uint8_t *record);
 void		omen_record_set_deleted(uint8_t *record);
 /*
@@ -286,6 +288,22 @@ double		omen_index_distance(const omen_index_t *index, const float *a, const flo
  * records hold normalised vectors): the caller computes the exact value from the row.
  */
 int			omen_index_exact_candidates(const omen_index_t *index);
+
+/*
+ * Quantizer refresh: a quantizer trained on few vectors (an index created empty trains on its first
+ * row) codes the rest of the data relative to a mean far from it, and estimates then barely tell
+ * near neighbours apart.  The shim adds each live node's vector to sums[dim] (omen_index_mean_add:
+ * prepared as the index prepares it, i.e. normalised for cosine), asks for a quantizer with that
+ * mean and the same rotation (omen_index_retrain: writes omen_index_quantizer_size bytes), opens it,
+ * and rewrites each node's code with it (omen_index_encode: the record's correction and code bytes,
+ * i.e. bytes OMEN_RECORD_CODE_OFFSET .. omen_index_prefix_size; payload, level, flags and lists are left alone).
+ * Quantized indexes only; OMEN_ERR_INVALID for non-finite values.
+ */
+size_t		omen_index_quantizer_size(const omen_index_t *index);
+omen_status_t omen_index_mean_add(const omen_index_t *index, const float *v, double *sums);
+omen_status_t omen_index_retrain(const omen_index_t *index, const double *sums, uint64_t n,
+								 uint8_t *out);
+omen_status_t omen_index_encode(const omen_index_t *index, const float *v, uint8_t *record);
 
 /* ---------------------------------------------------------------------------------------------
  * Search that can be resumed

@@ -2,6 +2,8 @@
 // capi_kernels.cpp).  No function lets an exception escape (the header is C, so the noexcept is a
 // contract, not a specifier): allocation failures become OMEN_ERR_OOM, anything else OMEN_ERR_INTERNAL.
 // Includes no PostgreSQL headers.
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -12,6 +14,10 @@
 
 using omendb::core::Builder;
 using omendb::core::Index;
+using omendb::core::kOffCorr;
+using omendb::core::Quantizer;
+
+static_assert(kOffCorr == OMEN_RECORD_CODE_OFFSET, "omen_core.h states where a record's code starts");
 using omendb::core::Plan;
 using omendb::core::Scan;
 
@@ -257,6 +263,53 @@ double omen_index_distance(const omen_index_t* index, const float* a, const floa
 }
 
 int omen_index_exact_candidates(const omen_index_t* index) { return index && index->ix.exact_candidates() ? 1 : 0; }
+
+size_t omen_index_quantizer_size(const omen_index_t* index) { return index ? index->ix.qz.serialized_size() : 0; }
+
+namespace {
+// v as the quantizer codes it (normalised for cosine) into p; false if a value is not finite.
+bool prepared(const Quantizer& qz, const float* v, std::vector<float>& p) {
+    p.resize(qz.dim);
+    qz.prepare(v, p.data());
+    return std::all_of(p.begin(), p.end(), [](float x) { return std::isfinite(x); });
+}
+}  // namespace
+
+omen_status_t omen_index_mean_add(const omen_index_t* index, const float* v, double* sums) {
+    try {
+        if (!index || !v || !sums) return OMEN_ERR_INVALID;
+        std::vector<float> p;
+        if (!prepared(index->ix.qz, v, p)) return OMEN_ERR_INVALID;
+        for (size_t j = 0; j < p.size(); j++) sums[j] += p[j];
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_index_retrain(const omen_index_t* index, const double* sums, uint64_t n, uint8_t* out) {
+    try {
+        if (!index || !sums || !out || n == 0 || !index->ix.qz.quantized()) return OMEN_ERR_INVALID;
+        Quantizer qz = index->ix.qz;  // same dimensions, metric and rotation; a new mean
+        qz.set_mean(std::vector<double>(sums, sums + qz.dim), static_cast<size_t>(n));
+        qz.serialize(out);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+omen_status_t omen_index_encode(const omen_index_t* index, const float* v, uint8_t* record) {
+    try {
+        if (!index || !v || !record) return OMEN_ERR_INVALID;
+        const Quantizer& qz = index->ix.qz;
+        std::vector<float> p;
+        if (!prepared(qz, v, p)) return OMEN_ERR_INVALID;
+        std::vector<uint8_t> pre(qz.layout.prefix, 0);
+        qz.encode(p.data(), pre.data());
+        std::memcpy(record + kOffCorr, pre.data() + kOffCorr, qz.layout.prefix - kOffCorr);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
 
 // ---- scan ----
 

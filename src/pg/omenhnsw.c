@@ -115,6 +115,7 @@ void
 OmenHnswInit(void)
 {
 	omenhnsw_relopt_kind = add_reloption_kind();
+	RegisterXactCallback(OmenHnswXactCallback, NULL);
 
 	add_int_reloption(omenhnsw_relopt_kind, "m",
 					  "Maximum number of neighbours per node on upper layers (layer 0 keeps 2*m)",

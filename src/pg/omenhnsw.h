@@ -103,6 +103,7 @@
 #include "access/amapi.h"
 #include "access/generic_xlog.h"
 #include "access/itup.h"
+#include "access/xact.h"
 #include "nodes/execnodes.h"
 #include "storage/bufmgr.h"
 #include "storage/bufpage.h"
@@ -177,10 +178,18 @@
  * and run concurrently; what changes the entry point (the first insert, a
  * node above the entry level, VACUUM replacing a deleted entry) takes
  * ExclusiveLock, and VACUUM takes it for a moment twice to wait out the
- * inserts in flight (omenhnsw_vacuum.c).  Scans take no heavyweight lock.
- * See omenhnsw_insert.c.
+ * inserts in flight (omenhnsw_vacuum.c).  See omenhnsw_insert.c.
  */
 #define OMENHNSW_INSERT_LOCK	((BlockNumber) 0xFFFFFFFE)
+
+/*
+ * Heavyweight lock held in ShareLock by every scan from its first tuple to
+ * its end, and by VACUUM's repair pass: both read node codes with the
+ * quantizer they opened.  The quantizer refresh (omenhnsw_refresh.c), which
+ * rewrites every code, takes it in ExclusiveLock without waiting, so it only
+ * runs while no code reader is in flight.
+ */
+#define OMENHNSW_SCAN_LOCK		((BlockNumber) 0xFFFFFFFD)
 
 /* ------------------------------------------------------------------------
  * Page special area (every page)
@@ -201,6 +210,15 @@ typedef OmenHnswPageOpaqueData *OmenHnswPageOpaque;
 
 #define OmenHnswPageGetOpaque(page) \
 	((OmenHnswPageOpaque) PageGetSpecialPointer(page))
+
+/* An initialised element page of this AM */
+static inline bool
+OmenHnswIsElementPage(Page page)
+{
+	return !PageIsNew(page) &&
+		OmenHnswPageGetOpaque(page)->pageType == OMENHNSW_PAGE_ELEMENT &&
+		OmenHnswPageGetOpaque(page)->pageId == OMENHNSW_PAGE_ID;
+}
 
 /* The filter values of the node at offset number off (1 .. attrCap) */
 #define OmenHnswPageAttrs(page, attrSize, off) \
@@ -242,7 +260,10 @@ typedef struct OmenHnswMetaPageData
 								 * columns */
 	uint32		attrVersion;	/* layout of that area: OMENHNSW_ATTR_VERSION,
 								 * or 0 when attrSize is 0 */
-	uint32		reserved;		/* zero */
+	uint32		trainedAt;		/* nodeCount when the quantizer's mean was last
+								 * computed (build, first insert, refresh:
+								 * omenhnsw_refresh.c); 0 in indexes made
+								 * before this field: never refreshed */
 	uint64		reconnectCount; /* nodeCount when VACUUM last linked in the
 								 * nodes scans could not reach */
 	uint32		freeHead[OMENHNSW_LEVELS];	/* first free slot per level */
@@ -550,6 +571,11 @@ extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
 extern OmenHnswMetaPage OmenHnswMetaForWrite(Page page);
 extern uint32 OmenHnswBumpFreeGen(Relation index);
 extern void OmenHnswSetReconnectCount(Relation index, uint64 count);
+extern void OmenHnswRewriteBlob(Relation index, const OmenHnswMetaPageData *meta,
+								const uint8 *blob, uint64 trainedAt);
+extern int	OmenHnswOverwriteCodes(Relation index, BlockNumber blkno, int n,
+								   const OffsetNumber *offs, const uint8 *images,
+								   Size stride, Size from, Size to);
 extern uint32 OmenHnswFreeSlots(Relation index, BlockNumber blkno,
 								BufferAccessStrategy strategy);
 extern uint32 OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
@@ -594,7 +620,18 @@ extern bool omenhnswinsert(Relation index, Datum *values, bool *isnull,
 						   IndexInfo *indexInfo);
 extern void OmenHnswInsertVector(Relation index, const float *x, int dim,
 								 ItemPointer tid, bool building,
-								 const uint8 *attrs, uint32 attrSize);
+								 const uint8 *attrs, uint32 attrSize,
+								 Relation heap, IndexInfo *indexInfo);
+
+/* omenhnsw_refresh.c */
+extern int	omenhnsw_open_scans;
+extern bool OmenHnswRefreshDue(const OmenHnswMetaPageData *meta);
+extern bool OmenHnswRefreshLock(Relation index);
+extern void OmenHnswRefreshQuantizer(Relation index, Relation heap,
+									 IndexInfo *indexInfo, OmenHnswState *state);
+extern void OmenHnswScanLock(Relation index);
+extern void OmenHnswScanUnlock(Relation index);
+extern void OmenHnswXactCallback(XactEvent event, void *arg);
 
 /* omenhnsw_scan.c */
 extern IndexScanDesc omenhnswbeginscan(Relation index, int nkeys, int norderbys);

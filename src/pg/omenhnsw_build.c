@@ -365,6 +365,7 @@ WritePages(OmenHnswBuildState *bs)
 		meta.entryId = (entry == OMEN_INVALID_ID) ? OMEN_INVALID_ID : ids[entry];
 		meta.entryLevel = (entry == OMEN_INVALID_ID) ? 0 : entryLevel;
 		meta.nodeCount = count;
+		meta.trainedAt = count;	/* the builder computed the mean over them */
 		meta.flags |= OMENHNSW_META_TRAINED;
 		pfree(ids);
 		pfree(order);
@@ -448,7 +449,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 	if (bs->onDisk)
 		OmenHnswInsertVector(index, vec->x, vec->dim, tid, true, bs->rowAttrs,
-							 bs->attrLayout->size);
+							 bs->attrLayout->size, NULL, NULL);
 	else
 	{
 		omen_status_t st;
@@ -473,7 +474,7 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			SpillToDisk(bs);
 			MemoryContextSwitchTo(bs->tmpCxt);
 			OmenHnswInsertVector(index, vec->x, vec->dim, tid, true, bs->rowAttrs,
-								 bs->attrLayout->size);
+								 bs->attrLayout->size, NULL, NULL);
 		}
 		else
 			OmenHnswCheckStatus(st, NULL, "adding a vector to the builder");

@@ -140,6 +140,7 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
 	meta.dim = dim;
 	meta.quant = params.quant;
 	meta.flags |= OMENHNSW_META_TRAINED;
+	meta.trainedAt = 1;			/* refreshed as the index grows: omenhnsw_refresh.c */
 	/* OmenHnswAddRecord counts the node and makes it the entry point */
 	OmenHnswAddRecord(index, record, len, attrs, building, &meta, (int) level);
 
@@ -155,12 +156,15 @@ InsertFirst(Relation index, OmenHnswState *state, const float *x, int dim,
  *
  *		Inserts run concurrently under ShareLock.  ExclusiveLock is taken for
  *		what changes the entry point (the first node, a node above the entry
- *		level, an index whose nodes were all vacuumed away); VACUUM takes it
- *		for moments only.
+ *		level, an index whose nodes were all vacuumed away) and for a
+ *		quantizer refresh (omenhnsw_refresh.c: heap and indexInfo given, the
+ *		refresh due and no code reader in flight); VACUUM takes it for
+ *		moments only.
  */
 void
 OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
-					 bool building, const uint8 *attrs, uint32 attrSize)
+					 bool building, const uint8 *attrs, uint32 attrSize,
+					 Relation heap, IndexInfo *indexInfo)
 {
 	OmenHnswState state;
 	OmenHnswStorage storage;
@@ -171,6 +175,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	uint32		level;
 	Size		len;
 	uint32		newId;
+	bool		refresh = false;
 
 	LockPage(index, OMENHNSW_INSERT_LOCK, mode);
 	for (;;)
@@ -184,15 +189,30 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 			level = omen_index_random_level(state.index,
 											LevelDraw(OmenHnswTidToPayload(tid), state.meta.seed));
 		}
+		if (!refresh && heap != NULL && state.index != NULL &&
+			OmenHnswRefreshDue(&state.meta) && OmenHnswRefreshLock(index))
+			refresh = true;
 		if (mode == ExclusiveLock || (state.index != NULL &&
 									  state.meta.entryId != OMEN_INVALID_ID &&
-									  level <= state.meta.entryLevel))
+									  level <= state.meta.entryLevel && !refresh))
 			break;
-		/* the entry point changes: exclude other inserts and look again */
+		/* the entry point changes, or a refresh: exclude other inserts and look again */
 		OmenHnswHandleRelease(state.handle);
 		UnlockPage(index, OMENHNSW_INSERT_LOCK, mode);
 		mode = ExclusiveLock;
 		LockPage(index, OMENHNSW_INSERT_LOCK, mode);
+	}
+
+	if (refresh)
+	{
+		/* no scan runs and no insert: rewrite every code, then insert with the new mean */
+		if (state.index != NULL && OmenHnswRefreshDue(&state.meta))
+		{
+			OmenHnswRefreshQuantizer(index, heap, indexInfo, &state);
+			OmenHnswHandleRelease(state.handle);
+			OmenHnswOpenState(index, &state, CurrentMemoryContext);
+		}
+		UnlockPage(index, OMENHNSW_SCAN_LOCK, ExclusiveLock);
 	}
 
 	if (state.meta.attrSize != attrSize)
@@ -270,7 +290,8 @@ omenhnswinsert(Relation index, Datum *values, bool *isnull,
 		attrs = palloc(lay->size);
 		OmenHnswAttrEncode(lay, values, isnull, attrs);
 	}
-	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false, attrs, lay->size);
+	OmenHnswInsertVector(index, vec->x, vec->dim, heap_tid, false, attrs, lay->size,
+						 heap, indexInfo);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);
 

@@ -523,6 +523,98 @@ OmenHnswWriteBlob(Relation index, const uint8 *blob, Size len, bool building,
 }
 
 /*
+ * OmenHnswRewriteBlob
+ *		Overwrite the quantizer pages in place with a state of the same
+ *		length (a refreshed mean: same dimensions, same chunks), then record
+ *		in the metapage the node count it was trained at (blob NULL: only
+ *		that).  Caller excludes every reader of the quantizer
+ *		(omenhnsw_refresh.c).
+ */
+void
+OmenHnswRewriteBlob(Relation index, const OmenHnswMetaPageData *meta,
+					const uint8 *blob, uint64 trainedAt)
+{
+	Size		done = 0;
+	uint32		i;
+	Buffer		metabuf;
+	PageWrite	pw;
+	OmenHnswMetaPage wmeta;
+
+	for (i = 0; blob && i < meta->blobPages && done < meta->blobLen; i++)
+	{
+		Size		chunk = Min(meta->blobLen - done, (Size) OMENHNSW_BLOB_CHUNK);
+		Buffer		buf = LockedBuffer(index, meta->blobStart + i);
+		Page		page;
+
+		PageWriteBegin(&pw, index, false);
+		page = PageWriteAdd(&pw, buf, true);
+		OmenHnswInitPage(page, OMENHNSW_PAGE_BLOB);
+		if (PageAddItem(page, (Item) (blob + done), chunk, InvalidOffsetNumber,
+						false, false) != FirstOffsetNumber)
+		{
+			PageWriteAbort(&pw);
+			elog(ERROR, "omenhnsw: failed to add a quantizer chunk");
+		}
+		PageWriteFinish(&pw);
+		done += chunk;
+	}
+	if (blob && done != meta->blobLen)
+		elog(ERROR, "omenhnsw: quantizer of index \"%s\" does not fit its pages",
+			 RelationGetRelationName(index));
+
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWriteBegin(&pw, index, false);
+	wmeta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	wmeta->trainedAt = (uint32) Min(trainedAt, (uint64) PG_UINT32_MAX);
+	PageWriteFinish(&pw);
+}
+
+/*
+ * OmenHnswOverwriteCodes
+ *		Copy bytes from .. to of each record image into the record at offs[i]
+ *		of page blkno, if that record is still the node the image was taken
+ *		from (same payload, not deleted: VACUUM may flag or free it
+ *		meanwhile).  images[i * stride] starts each image.  One WAL record
+ *		for the page.  Returns the number of records written.
+ */
+int
+OmenHnswOverwriteCodes(Relation index, BlockNumber blkno, int n,
+					   const OffsetNumber *offs, const uint8 *images,
+					   Size stride, Size from, Size to)
+{
+	Buffer		buf;
+	PageWrite	pw;
+	Page		page;
+	int			written = 0;
+	int			i;
+
+	if (n == 0)
+		return 0;
+	buf = LockedBuffer(index, blkno);
+	PageWriteBegin(&pw, index, false);
+	page = PageWriteAdd(&pw, buf, false);
+	for (i = 0; i < n; i++)
+	{
+		const uint8 *img = images + (Size) i * stride;
+		ItemId		itemid;
+		uint8	   *rec;
+
+		if (offs[i] > PageGetMaxOffsetNumber(page))
+			continue;
+		itemid = PageGetItemId(page, offs[i]);
+		if (!ItemIdIsUsed(itemid) || ItemIdGetLength(itemid) < to)
+			continue;
+		rec = (uint8 *) PageGetItem(page, itemid);
+		if (omen_record_is_deleted(rec) || memcmp(rec, img, sizeof(uint64)) != 0)
+			continue;
+		memcpy(rec + from, img + from, to - from);
+		written++;
+	}
+	PageWriteFinish(&pw);
+	return written;
+}
+
+/*
  * OmenHnswMetaForWrite
  *		The metapage struct of a metapage image about to be changed (a page
  *		registered with GenericXLog, or a build's page).  A format 1 metapage

@@ -49,9 +49,11 @@
  * Deleted nodes are skipped by the core.  A TID is returned only if its node
  * was live when read; since VACUUM marks nodes deleted before the heap
  * reuses their TIDs, and a reused TID holds a row inserted after our
- * snapshot, an MVCC scan never returns a stale row.  Scans take no
- * heavyweight lock and hold at most one buffer share lock at a time (in the
- * storage callback), never across an ereport.
+ * snapshot, an MVCC scan never returns a stale row.  A scan holds
+ * OMENHNSW_SCAN_LOCK in ShareLock from its first search to amendscan, so
+ * that no quantizer refresh rewrites codes under it (omenhnsw_refresh.c),
+ * and at most one buffer share lock at a time (in the storage callback),
+ * never across an ereport.
  *
  * Copyright (c) 2026, OmenDB developers
  *
@@ -93,6 +95,8 @@ typedef struct OmenHnswScanOpaqueData
 	MemoryContext queryCxt;		/* reset by every rescan: core handles */
 	MemoryContext batchCxt;		/* reset for every batch */
 	bool		first;			/* next gettuple starts the search */
+	bool		locked;			/* holds OMENHNSW_SCAN_LOCK (first search to
+								 * endscan; omenhnsw_refresh.c) */
 	bool		exhausted;		/* the core has no more candidates (or a cap ended the scan) */
 	bool		walk;			/* every row in graph order: the query is NULL, or a
 								 * zero vector under cosine (every distance NaN) */
@@ -957,6 +961,12 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 	if (so->first)
 	{
 		so->first = false;
+		if (!so->locked)
+		{
+			/* codes must not be rewritten under the quantizer this scan opens */
+			OmenHnswScanLock(scan->indexRelation);
+			so->locked = true;
+		}
 		if (!StartSearch(scan))
 			so->exhausted = true;
 	}
@@ -1039,6 +1049,8 @@ omenhnswendscan(IndexScanDesc scan)
 			 so->skipped);
 	SaveLastScan(so);
 	OmenHnswStorageReleasePins(&so->storage);
+	if (so->locked)
+		OmenHnswScanUnlock(scan->indexRelation);
 	if (so->fetch)
 		table_index_fetch_end(so->fetch);
 	if (so->slot)

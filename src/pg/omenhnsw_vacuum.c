@@ -69,14 +69,6 @@
 #include "pg/omenhnsw.h"
 
 static bool
-IsElementPage(Page page)
-{
-	return !PageIsNew(page) &&
-		OmenHnswPageGetOpaque(page)->pageType == OMENHNSW_PAGE_ELEMENT &&
-		OmenHnswPageGetOpaque(page)->pageId == OMENHNSW_PAGE_ID;
-}
-
-static bool
 RecordIsFree(const uint8 *rec)
 {
 	uint64		payload;
@@ -134,7 +126,7 @@ MarkDeleted(IndexVacuumInfo *info, IndexBulkDeleteCallback callback,
 								 info->strategy);
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		page = BufferGetPage(buf);
-		if (!IsElementPage(page))
+		if (!OmenHnswIsElementPage(page))
 		{
 			UnlockReleaseBuffer(buf);
 			continue;
@@ -253,7 +245,7 @@ CopyLive(IndexVacuumInfo *info, OmenHnswState *state, BlockNumber blkno,
 							 info->strategy);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (!IsElementPage(page))
+	if (!OmenHnswIsElementPage(page))
 	{
 		UnlockReleaseBuffer(buf);
 		return -1;
@@ -371,7 +363,7 @@ NodeIsLive(Relation index, uint32 id)
 	buf = ReadBuffer(index, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	page = BufferGetPage(buf);
-	if (IsElementPage(page) && off <= PageGetMaxOffsetNumber(page) &&
+	if (OmenHnswIsElementPage(page) && off <= PageGetMaxOffsetNumber(page) &&
 		ItemIdIsNormal(PageGetItemId(page, off)))
 		live = !omen_record_is_deleted((uint8 *) PageGetItem(page, PageGetItemId(page, off)));
 	UnlockReleaseBuffer(buf);
@@ -489,7 +481,7 @@ CollectLive(IndexVacuumInfo *info, uint32 **ids, double *pending)
 								 info->strategy);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		if (IsElementPage(page))
+		if (OmenHnswIsElementPage(page))
 		{
 			maxoff = PageGetMaxOffsetNumber(page);
 			for (off = FirstOffsetNumber; off <= maxoff; off = OffsetNumberNext(off))
@@ -601,12 +593,15 @@ FreePending(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	LockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
 	UnlockPage(index, OMENHNSW_INSERT_LOCK, ExclusiveLock);
 
+	/* the repair reads codes: no quantizer refresh until it is done */
+	OmenHnswScanLock(index);
 	OmenHnswOpenState(index, &state, cxt);
 	if (state.index != NULL)
 	{
 		/* 3 */
 		INSTR_TIME_SET_CURRENT(start);
 		stats->num_index_tuples = Repair(info, &state, &bestId, &bestLevel);
+		OmenHnswScanUnlock(index);
 		ereport(info->message_level,
 				(errmsg("index \"%s\": repaired the neighbours of %.0f live nodes in %.1f ms",
 						RelationGetRelationName(index), stats->num_index_tuples,
@@ -620,6 +615,8 @@ FreePending(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 				(errmsg("index \"%s\": %.0f slots free for reuse, in %.1f ms",
 						RelationGetRelationName(index), freed, ElapsedMs(start))));
 	}
+	else
+		OmenHnswScanUnlock(index);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(cxt);
 }

@@ -77,15 +77,10 @@ my $misses = $node->safe_psql('postgres', q{
 	SET enable_seqscan = off;
 	SELECT count(*) FROM grown g
 	WHERE g.i % 50 = 0 AND (SELECT i FROM grown ORDER BY v <-> g.v LIMIT 1) <> g.i});
-{
-	# Known open bug (issue 11, item 5): in about one run in five the same steps leave several
-	# whole clusters unfindable at the default ef_search (24-92 of 200 miss; 0-1 otherwise), on this
-	# session's code and on the previous one's alike, with or without autovacuum, never reproduced
-	# outside this test's cluster.  Reported as a TODO so that it shows in every run without
-	# failing the suite until it is fixed.
-	local $main::TODO = 'intermittent: whole clusters unfindable in some insert-grown graphs (issue 11)';
-	cmp_ok($misses, '<=', 4, "self-find in an insert-grown index: $misses of 200 miss (at most 2%)");
-}
+# This index trained its quantizer on its first row.  Before inserts refreshed it
+# (omenhnsw_refresh.c) and node-to-node estimates used both code planes, about one run
+# in five left whole clusters unfindable here (13-92 of 200 misses).
+cmp_ok($misses, '<=', 4, "self-find in an insert-grown index: $misses of 200 miss (at most 2%)");
 
 # --- several clients inserting at once
 $node->safe_psql('postgres', q{

@@ -275,6 +275,42 @@ TEST(CApi, InsertFromEmpty) {
     }
 }
 
+// Quantizer refresh (omenhnsw_refresh.c): an index trained on one vector, given every vector's sum
+// through omen_index_mean_add and retrained, codes each vector exactly as a build over the same
+// vectors does (same mean, same rotation), for L2 and cosine (whose mean is over normalised
+// vectors); payload, level, flags and lists are not touched.
+TEST(CApi, RetrainCodesLikeABuild) {
+    const uint32_t dim = 40;
+    Data base = make_data(500, dim, 5, 77);
+    for (uint32_t metric : {OMEN_METRIC_L2, OMEN_METRIC_COSINE}) {
+        Shim built, one;
+        built.p = one.p = params(dim, metric, OMEN_QUANT_RABITQ);
+        built.build(base, 1);
+        Data first{1, dim, std::vector<float>(base.v.begin(), base.v.begin() + dim)};
+        one.build(first, 1);
+        std::vector<double> sums(dim, 0.0);
+        for (uint32_t i = 0; i < base.n; i++) ASSERT_EQ(omen_index_mean_add(one.ix, base.row(i), sums.data()), OMEN_OK);
+        ASSERT_EQ(omen_index_quantizer_size(one.ix), built.quantizer.size());
+        std::vector<uint8_t> blob(omen_index_quantizer_size(one.ix));
+        ASSERT_EQ(omen_index_retrain(one.ix, sums.data(), base.n, blob.data()), OMEN_OK);
+        EXPECT_EQ(blob, built.quantizer);
+        omen_index_t* fresh = nullptr;
+        ASSERT_EQ(omen_index_open(&one.p, blob.data(), blob.size(), &fresh), OMEN_OK);
+        const uint32_t prefix = omen_index_prefix_size(fresh);
+        for (uint32_t i = 0; i < base.n; i += 7) {
+            std::vector<uint8_t> rec = built.store.recs.at(shim_id(i)), before = rec;
+            std::memset(rec.data() + OMEN_RECORD_CODE_OFFSET, 0xAB, prefix - OMEN_RECORD_CODE_OFFSET);
+            ASSERT_EQ(omen_index_encode(fresh, base.row(i), rec.data()), OMEN_OK);
+            EXPECT_EQ(rec, before) << "node " << i;
+        }
+        const float bad[1] = {NAN};
+        std::vector<float> nanv(dim, 0.0f);
+        nanv[3] = bad[0];
+        EXPECT_EQ(omen_index_mean_add(fresh, nanv.data(), sums.data()), OMEN_ERR_INVALID);
+        omen_index_free(fresh);
+    }
+}
+
 // An index grown by inserts alone on periodic vectors (near-duplicates) used to strand 36-51 of
 // 2,000 nodes: the heuristic pruned the last link into them.  Inserts now link what they prune
 // (and make sure something links the new node), so every node is reached without any repair.
