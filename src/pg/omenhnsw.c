@@ -270,6 +270,11 @@ OmenHnswGetScanSettings(OmenHnswScanSettings *settings)
 		if (mult != 1 && mult > 0)
 			settings->memMultiplier = mult;
 	}
+	/* off, or a cap on the scan's work: the search width the user set */
+	settings->beamEf = settings->efSearch;
+	if (settings->iterative != OMENHNSW_ITERATIVE_OFF && settings->maxScanTuples == 0 &&
+		settings->memMultiplier == 0)
+		settings->beamEf = Max(settings->efSearch, OMENHNSW_MIN_BEAM_EF);
 }
 
 /*
@@ -501,6 +506,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	OmenHnswMetaPageData meta;
 	Relation	index;
 	double		ntuples;
+	OmenHnswScanSettings settings;
 	double		m;
 	double		dim;
 	double		batch;
@@ -547,6 +553,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	index_close(index, NoLock);
 
 	ntuples = Max(info->tuples, 1.0);
+	OmenHnswGetScanSettings(&settings);
 	m = meta.m > 0 ? meta.m : OMENHNSW_DEFAULT_M;
 	dim = meta.dim > 0 ? meta.dim : 128;
 	meta.quant = OmenHnswResolveQuant(meta.quant, dim);
@@ -555,13 +562,13 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	if (meta.quant == OMEN_QUANT_NONE)
 	{
 		distCost = cpu_operator_cost * (1.0 + dim / 32.0);
-		batch = OmenHnswEfSearch();
+		batch = settings.beamEf;
 		rerankCost = 0;
 	}
 	else
 	{
 		distCost = cpu_operator_cost * (1.0 + dim / 512.0);
-		batch = (double) OmenHnswEfSearch() * omenhnsw_rerank_factor;
+		batch = (double) settings.beamEf * omenhnsw_rerank_factor;
 		/* heap fetch + exact distance */
 		rerankCost = cpu_tuple_cost + cpu_operator_cost * (1.0 + dim / 32.0);
 	}

@@ -445,7 +445,7 @@ StartSearch(IndexScanDesc scan)
 		}
 	}
 
-	efSearch = so->settings.efSearch;
+	efSearch = so->settings.beamEf;
 	/*
 	 * A sparsevec's ORDER BY value is the sparsevec operator's (a merge over
 	 * the non-zero elements, summed in another order than the core's dense
