@@ -279,6 +279,17 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 
 /* The quantizer is known (trained) and dim is set: the core can open. */
 #define OMENHNSW_META_TRAINED	0x0001
+/*
+ * Rows whose vector is NULL are not in the graph; a scan that has returned
+ * every indexed row returns them last, as a sequential scan sorts them
+ * (omenhnsw_scan.c, NextNullRow), finding them with a table scan.  Indexes
+ * built by this version track whether any such row was ever indexed
+ * (NULLS_TRACKED), so that scans of indexes without one skip that table
+ * scan; HAS_NULLS is set by the first such row and never cleared (REINDEX
+ * does).  Older indexes (NULLS_TRACKED clear) always look.
+ */
+#define OMENHNSW_META_NULLS_TRACKED	0x0002
+#define OMENHNSW_META_HAS_NULLS	0x0004
 
 #define OmenHnswPageGetMeta(page) \
 	((OmenHnswMetaPage) PageGetContents(page))
@@ -587,6 +598,7 @@ extern BlockNumber OmenHnswWriteBlob(Relation index, const uint8 *blob,
 extern OmenHnswMetaPage OmenHnswMetaForWrite(Page page);
 extern uint32 OmenHnswBumpFreeGen(Relation index);
 extern void OmenHnswSetReconnectCount(Relation index, uint64 count);
+extern void OmenHnswNoteNullRow(Relation index, bool building);
 extern void OmenHnswRewriteBlob(Relation index, const OmenHnswMetaPageData *meta,
 								const uint8 *blob, uint64 trainedAt);
 extern int	OmenHnswOverwriteCodes(Relation index, BlockNumber blkno, int n,

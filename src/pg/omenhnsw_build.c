@@ -64,6 +64,7 @@ typedef struct OmenHnswBuildState
 	uint32		nthreads;
 	bool		onDisk;			/* graph written, rows go through insert */
 	double		indtuples;
+	double		nullRows;		/* rows whose vector is NULL (not in the graph) */
 	OmenHnswAttrLayout *attrLayout; /* filter columns */
 	uint8	   *attrs;			/* attrLayout->size bytes per builder node, in
 								 * add order */
@@ -428,7 +429,10 @@ BuildCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	Vector	   *vec;
 
 	if (isnull[0])
+	{
+		bs->nullRows += 1;
 		return;
+	}
 
 	oldcxt = MemoryContextSwitchTo(bs->tmpCxt);
 	vec = OmenHnswDatumToVector(values[0], bs->inputType);
@@ -543,6 +547,8 @@ omenhnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	if (!bs.onDisk)
 		WritePages(&bs);
+	if (bs.nullRows > 0)
+		OmenHnswNoteNullRow(index, true);
 
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0,

@@ -263,7 +263,8 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 
 /*
  * omenhnswinsert
- *		aminsert: index one heap row.  NULL vectors are not indexed.
+ *		aminsert: index one heap row.  A NULL vector is not in the graph: the
+ *		metapage only notes that such a row exists.
  */
 bool
 omenhnswinsert(Relation index, Datum *values, bool *isnull,
@@ -278,7 +279,11 @@ omenhnswinsert(Relation index, Datum *values, bool *isnull,
 	uint8	   *attrs = NULL;
 
 	if (isnull[0])
+	{
+		/* not in the graph; scans find it in the table (omenhnsw.h, HAS_NULLS) */
+		OmenHnswNoteNullRow(index, false);
 		return false;
+	}
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "omenhnsw insert",
 								ALLOCSET_DEFAULT_SIZES);

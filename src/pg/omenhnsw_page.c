@@ -128,7 +128,7 @@ OmenHnswInitMeta(OmenHnswMetaPage meta, uint32 dim, omen_metric_t metric,
 	meta->quant = quant;
 	meta->m = m;
 	meta->efConstruction = efConstruction;
-	meta->flags = 0;
+	meta->flags = OMENHNSW_META_NULLS_TRACKED;
 	meta->entryId = OMEN_INVALID_ID;
 	meta->entryLevel = 0;
 	meta->seed = OMENHNSW_BUILD_SEED;
@@ -900,6 +900,34 @@ OmenHnswSetReconnectCount(Relation index, uint64 count)
 	PageWriteBegin(&pw, index, false);
 	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
 	meta->reconnectCount = count;
+	PageWriteFinish(&pw);
+}
+
+/*
+ * OmenHnswNoteNullRow
+ *		A row whose vector is NULL was indexed: set HAS_NULLS once (see
+ *		omenhnsw.h).  Only a share lock when it is set already.
+ */
+void
+OmenHnswNoteNullRow(Relation index, bool building)
+{
+	Buffer		metabuf;
+	PageWrite	pw;
+	OmenHnswMetaPage meta;
+	bool		known;
+
+	if (RelationGetNumberOfBlocks(index) == 0)
+		return;
+	metabuf = ReadBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	LockBuffer(metabuf, BUFFER_LOCK_SHARE);
+	known = (OmenHnswPageGetMeta(BufferGetPage(metabuf))->flags & OMENHNSW_META_HAS_NULLS) != 0;
+	UnlockReleaseBuffer(metabuf);
+	if (known)
+		return;
+	metabuf = LockedBuffer(index, OMENHNSW_METAPAGE_BLKNO);
+	PageWriteBegin(&pw, index, building);
+	meta = OmenHnswMetaForWrite(PageWriteAdd(&pw, metabuf, false));
+	meta->flags |= OMENHNSW_META_HAS_NULLS;
 	PageWriteFinish(&pw);
 }
 

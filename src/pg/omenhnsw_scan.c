@@ -43,8 +43,10 @@
  * hnsw.* names too) end a scan early; by default nothing does.
  *
  * ORDER BY v <-> NULL: a sequential scan returns every row (all distances
- * NULL); the scan does the same for the indexed rows, walking the graph
- * (omen_scan_begin with no query) and reporting NULL ORDER BY values.
+ * NULL); the scan does the same, walking the graph (omen_scan_begin with no
+ * query) and reporting NULL ORDER BY values.  Rows whose vector is NULL are
+ * not in the graph: every scan returns them last, from a pass over the table
+ * (NextNullRow), as a sequential scan sorts them.
  *
  * Deleted nodes are skipped by the core.  A TID is returned only if its node
  * was live when read; since VACUUM marks nodes deleted before the heap
@@ -98,6 +100,11 @@ typedef struct OmenHnswScanOpaqueData
 	bool		locked;			/* holds OMENHNSW_SCAN_LOCK (first search to
 								 * endscan; omenhnsw_refresh.c) */
 	bool		exhausted;		/* the core has no more candidates (or a cap ended the scan) */
+	bool		capped;			/* max_scan_tuples / scan_mem_multiplier ended it */
+	bool		nullsListed;	/* nullTids holds the rows whose vector is NULL */
+	ItemPointerData *nullTids;	/* those rows (root TIDs), in queryCxt */
+	int64		nnull;
+	int64		nullPos;		/* next of nullTids to return */
 	bool		walk;			/* every row in graph order: the query is NULL, or a
 								 * zero vector under cosine (every distance NaN) */
 	bool		walkNaN;		/* walk: ORDER BY values NaN (else NULL) */
@@ -304,6 +311,11 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->lazy = false;
 	so->bounded = false;
 	so->exhausted = false;
+	so->capped = false;
+	so->nullsListed = false;
+	so->nullTids = NULL;
+	so->nnull = 0;
+	so->nullPos = 0;
 	so->walk = false;
 	so->walkNaN = false;
 	so->exact = false;
@@ -784,10 +796,15 @@ NextBatch(IndexScanDesc scan)
 	so->pendingPos = 0;
 	so->walkPos = 0;
 
-	if ((so->settings.iterative == OMENHNSW_ITERATIVE_OFF && so->visitedTuples > 0) ||
-		ScanCapReached(so))
+	if (so->settings.iterative == OMENHNSW_ITERATIVE_OFF && so->visitedTuples > 0)
 	{
 		so->exhausted = true;
+		return;
+	}
+	if (ScanCapReached(so))
+	{
+		so->exhausted = true;
+		so->capped = true;
 		return;
 	}
 	if (so->filter != NULL && !so->restricted && SwitchToExact(so))
@@ -946,6 +963,74 @@ EmitThreshold(OmenHnswScanOpaque so)
 	return Min(next - OMENHNSW_LAZY_SAFETY * so->maxOver, later);
 }
 
+/* table_index_build_scan callback: note the rows whose vector is NULL */
+static void
+NullRowCallback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+				bool tupleIsAlive, void *state)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) state;
+
+	if (!isnull[0])
+		return;
+	if (so->nnull % 1024 == 0)
+	{
+		Size		want = sizeof(ItemPointerData) * (Size) (so->nnull + 1024);
+
+		so->nullTids = so->nullTids == NULL ?
+			MemoryContextAllocHuge(so->queryCxt, want) :
+			repalloc_huge(so->nullTids, want);
+	}
+	so->nullTids[so->nnull++] = *tid;
+}
+
+/*
+ * NextNullRow
+ *		Once every indexed row is out: the rows whose vector is NULL, which a
+ *		sequential scan sorts after every distance (NULLS LAST) and which the
+ *		graph does not hold.  Found by a scan of the table with the scan's
+ *		snapshot (root TIDs of HOT chains, the partial index's predicate
+ *		applied), unless the metapage says no such row was ever indexed.  Not
+ *		for iterative_scan = off (at most ef_search rows) or a scan a cap
+ *		ended.  Filter-column conditions are rechecked by the executor (the
+ *		index has no values for these rows).  false: none left.
+ */
+static bool
+NextNullRow(IndexScanDesc scan)
+{
+	OmenHnswScanOpaque so = (OmenHnswScanOpaque) scan->opaque;
+
+	if (so->settings.iterative == OMENHNSW_ITERATIVE_OFF || so->capped ||
+		(so->filter != NULL && so->filter->never) || scan->heapRelation == NULL ||
+		!IsMVCCSnapshot(scan->xs_snapshot))
+		return false;
+	if (!so->nullsListed)
+	{
+		OmenHnswMetaPageData meta;
+
+		so->nullsListed = true;
+		OmenHnswReadMeta(scan->indexRelation, &meta);
+		if (!(meta.flags & OMENHNSW_META_NULLS_TRACKED) || (meta.flags & OMENHNSW_META_HAS_NULLS))
+		{
+			IndexInfo  *indexInfo = BuildIndexInfo(scan->indexRelation);
+			TableScanDesc tscan = table_beginscan_strat(scan->heapRelation, scan->xs_snapshot,
+														0, NULL, true, false);
+
+			/* ends tscan */
+			table_index_build_scan(scan->heapRelation, scan->indexRelation, indexInfo,
+								   false, false, NullRowCallback, (void *) so, tscan);
+		}
+	}
+	if (so->nullPos >= so->nnull)
+		return false;
+	scan->xs_heaptid = so->nullTids[so->nullPos++];
+	scan->xs_recheck = scan->numberOfKeys > 0;
+	scan->xs_recheckorderby = false;
+	scan->xs_orderbyvals[0] = (Datum) 0;
+	scan->xs_orderbynulls[0] = true;
+	so->returned++;
+	return true;
+}
+
 /*
  * omenhnswgettuple
  *		amgettuple: the next row in distance order (see the file header).
@@ -977,7 +1062,7 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 		while (so->walkPos >= so->npending)
 		{
 			if (so->exhausted)
-				return false;
+				return NextNullRow(scan);
 			CHECK_FOR_INTERRUPTS();
 			NextBatch(scan);
 		}
@@ -1030,7 +1115,7 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 			continue;
 		}
 		if (so->exhausted)
-			return false;
+			return NextNullRow(scan);
 		NextBatch(scan);
 	}
 }

@@ -52,9 +52,13 @@ CREATE INDEX pts_v ON pts USING omenhnsw (v vector_l2_ops);
 EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <-> '[0.2,0.4,0.3]' LIMIT 5;
 SELECT id, round((v <-> '[0.2,0.4,0.3]')::numeric, 5) AS dist FROM pts ORDER BY v <-> '[0.2,0.4,0.3]' LIMIT 5;
 
--- NULL vectors are not indexed; the whole index returns every non-NULL row
+-- rows whose vector is NULL are not in the graph, but a scan that has returned every indexed row
+-- returns them last, as a sequential scan sorts them: every row of the table
 SELECT count(*) AS rows_from_index FROM (SELECT id FROM pts ORDER BY v <-> '[0,0,0]') s;
 SELECT count(*) FILTER (WHERE v IS NULL) AS nulls_returned FROM (SELECT v FROM pts ORDER BY v <-> '[0,0,0]') s;
+SELECT bool_and(v IS NULL) AS nulls_last FROM (
+	SELECT v FROM (SELECT v, row_number() OVER () AS rn FROM (SELECT v FROM pts ORDER BY v <-> '[0,0,0]') a) b
+	WHERE rn > (SELECT count(v) FROM pts)) c;
 -- a NULL query: every distance is NULL, and the index returns rows as a sequential scan does
 EXPLAIN (COSTS OFF) SELECT id FROM pts ORDER BY v <-> (SELECT NULL::vector) LIMIT 5;
 SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> (SELECT NULL::vector) LIMIT 5) s;

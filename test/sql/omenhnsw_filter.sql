@@ -131,8 +131,10 @@ RESET omenhnsw.filter_strategy;
 PREPARE p(int) AS SELECT count(*) FROM (SELECT id FROM ft WHERE cat = $1 ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 5) s;
 EXECUTE p(NULL);
 EXECUTE p(4);
--- ORDER BY NULL with a filter: every matching indexed row
+-- ORDER BY NULL with a filter: every matching row, as a sequential scan (the rows whose vector is
+-- NULL come from the table at the end, and the executor checks the filter on them)
 SELECT count(*) FROM (SELECT id FROM ft WHERE cat = 2 ORDER BY v <-> (SELECT NULL::vector)) s;
+SELECT count(*) AS seqscan_count FROM ft WHERE cat = 2;
 SELECT strategy, filtered, rows_returned FROM omenhnsw_last_scan();
 SELECT count(*) FROM ft WHERE cat = 2 AND v IS NOT NULL;
 -- the vector alone on the same index

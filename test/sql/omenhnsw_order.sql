@@ -160,5 +160,36 @@ SELECT candidates BETWEEN 1 AND 20 AS off_searches_ef_search_wide FROM omenhnsw_
 RESET omenhnsw.iterative_scan;
 RESET omenhnsw.ef_search;
 DROP TABLE nan64;
+
+-- rows whose vector is NULL: after every indexed row, as a sequential scan sorts them (NULLS LAST);
+-- also after a HOT update of such a row, under a partial index's predicate, with a filter column
+-- (checked by the executor on them), on an index whose graph is empty, and never with
+-- iterative_scan = off (at most ef_search rows, from the graph)
+CREATE TABLE nulls (id int, cat int, note text, v vector(3));
+INSERT INTO nulls VALUES (1, 1, 'a', '[1,0,0]'), (2, 2, 'b', '[0,1,0]'), (3, 1, 'c', NULL), (4, 2, 'd', NULL),
+	(5, 1, 'e', '[0,0,1]');
+CREATE INDEX nulls_v ON nulls USING omenhnsw (v vector_l2_ops, cat);
+SELECT id, v <-> '[1,0,0]' AS d FROM nulls ORDER BY v <-> '[1,0,0]';
+SELECT id FROM nulls ORDER BY v <-> '[1,0,0]' LIMIT 2;
+SELECT count(*) AS null_query_rows FROM (SELECT id FROM nulls ORDER BY v <-> (SELECT NULL::vector)) s;
+UPDATE nulls SET note = 'cc' WHERE id = 3;
+SELECT id FROM nulls WHERE cat = 1 ORDER BY v <-> '[1,0,0]' LIMIT 10;
+SET omenhnsw.iterative_scan = off;
+SELECT id FROM nulls ORDER BY v <-> '[1,0,0]';
+RESET omenhnsw.iterative_scan;
+DROP INDEX nulls_v;
+CREATE INDEX nulls_p ON nulls USING omenhnsw (v vector_l2_ops) WHERE id < 4;
+EXPLAIN (COSTS OFF) SELECT id FROM nulls WHERE id < 4 ORDER BY v <-> '[1,0,0]';
+SELECT id FROM nulls WHERE id < 4 ORDER BY v <-> '[1,0,0]';
+-- an index created empty, then only rows with NULL vectors (its graph stays empty); REINDEX
+DROP INDEX nulls_p;
+TRUNCATE nulls;
+CREATE INDEX nulls_v ON nulls USING omenhnsw (v vector_l2_ops, cat);
+INSERT INTO nulls VALUES (6, 1, 'f', NULL), (7, 2, 'g', NULL);
+EXPLAIN (COSTS OFF) SELECT id FROM nulls WHERE cat = 2 ORDER BY v <-> '[1,0,0]' LIMIT 5;
+SELECT id FROM nulls WHERE cat = 2 ORDER BY v <-> '[1,0,0]' LIMIT 5;
+REINDEX INDEX nulls_v;
+SELECT id FROM nulls ORDER BY v <-> '[1,0,0]' LIMIT 5;
+DROP TABLE nulls;
 RESET enable_seqscan;
 RESET enable_bitmapscan;
