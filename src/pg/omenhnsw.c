@@ -58,6 +58,7 @@ double		omenhnsw_rerank_sigmas = OMENHNSW_DEFAULT_RERANK_SIGMAS;
 static int	omenhnsw_iterative_scan = OMENHNSW_DEFAULT_ITERATIVE_SCAN;
 int			omenhnsw_filter_strategy = OMENHNSW_FILTER_STRATEGY_AUTO;
 bool		omenhnsw_first_batch_final = false;
+int			omenhnsw_hold_batches = 0;
 static int	omenhnsw_max_scan_tuples = 0;
 static double omenhnsw_scan_mem_multiplier = 0;
 
@@ -177,6 +178,11 @@ OmenHnswInit(void)
 							 "with a WHERE clause the index does not evaluate, strict_order then drops many rows.",
 							 &omenhnsw_first_batch_final, false,
 							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomIntVariable("omenhnsw.hold_batches",
+							"Batches an omenhnsw scan may pull while rows wait for them, per batch of rows returned (0: no limit).",
+							"Lower is faster on data where estimates rank neighbours poorly, at some recall; strict_order still keeps rows in order.",
+							&omenhnsw_hold_batches, 0, 0, 1000,
+							PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomIntVariable("omenhnsw.max_scan_tuples",
 							"Most index entries a continued omenhnsw scan visits; 0 means no limit.",
 							"A scan that reaches it ends, possibly with fewer rows than its LIMIT.",

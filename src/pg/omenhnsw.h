@@ -365,6 +365,7 @@ extern int	omenhnsw_ef_search;
 #define OMENHNSW_FILTER_STRATEGY_EXACT	2
 extern int	omenhnsw_filter_strategy;
 extern bool omenhnsw_first_batch_final;
+extern int	omenhnsw_hold_batches;
 /* expansions per slice of a filtered graph search */
 #define OMENHNSW_FILTER_SLICE			32
 /*

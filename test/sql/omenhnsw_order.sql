@@ -161,6 +161,28 @@ RESET omenhnsw.iterative_scan;
 RESET omenhnsw.ef_search;
 DROP TABLE nan64;
 
+-- omenhnsw.hold_batches bounds the batches a scan pulls while rows wait for them (0: no bound):
+-- random 64-d rows, where the hold pulls up to 6 batches of 80 for a LIMIT 10
+SELECT setseed(0.5);
+CREATE TABLE hb AS SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector(64) AS v
+FROM generate_series(1, 5000) i;
+CREATE INDEX hb_v ON hb USING omenhnsw (v vector_l2_ops);
+CREATE TABLE hb_counts (h int, n bigint);
+DO $$ DECLARE k int; h int; BEGIN
+	FOREACH h IN ARRAY ARRAY[0, 1] LOOP
+		EXECUTE format('SET omenhnsw.hold_batches = %s', h);
+		FOR k IN 1 .. 20 LOOP
+			PERFORM count(*) FROM (SELECT i FROM hb ORDER BY v <-> (SELECT v FROM hb WHERE i = k * 37) LIMIT 10) s;
+			INSERT INTO hb_counts SELECT h, candidates FROM omenhnsw_last_scan();
+		END LOOP;
+	END LOOP;
+END $$;
+RESET omenhnsw.hold_batches;
+SELECT (SELECT max(n) FROM hb_counts WHERE h = 1) <= 240 AS hold_1_pulls_at_most_3_batches,
+	(SELECT max(n) FROM hb_counts WHERE h = 0) > 240 AS unbounded_pulls_more,
+	(SELECT sum(n) FROM hb_counts WHERE h = 1) < (SELECT sum(n) FROM hb_counts WHERE h = 0) AS fewer_in_all;
+DROP TABLE hb, hb_counts;
+
 -- rows whose vector is NULL: after every indexed row, as a sequential scan sorts them (NULLS LAST);
 -- also after a HOT update of such a row, under a partial index's predicate, with a filter column
 -- (checked by the executor on them), on an index whose graph is empty, and never with
