@@ -659,6 +659,13 @@ def at_ef(points, ef):
     return next((p for p in points or [] if p["ef_search"] == ef), None)
 
 
+def sweep(r):
+    """(ef_search, [each engine's point at it or None, in ENGINE_ORDER]) over every ef swept."""
+    curves = [(r["engines"].get(k) or {}).get("ef") or [] for k in ENGINE_ORDER]
+    for ef in sorted({p["ef_search"] for c in curves for p in c}):
+        yield ef, [at_ef(c, ef) for c in curves]
+
+
 def figures(e, ref_ef):
     """The compared figures of one engine's results (None where not measured)."""
     if not e:
@@ -767,12 +774,9 @@ def report(results, ref_ef, rounds):
         if r.get("build_only"):
             continue
         print(f"  {'ef':>5} | {'OmenDB recall/QPS/p50/p99':>30} | {'pgvector recall/QPS/p50/p99':>30} | {'hnswlib recall/QPS/p50/p99':>30}")
-        efs = sorted({p["ef_search"] for k in ENGINE_ORDER for p in ((r["engines"].get(k) or {}).get("ef") or [])})
-        for ef in efs:
-            cells = []
-            for k in ENGINE_ORDER:
-                p = at_ef((r["engines"].get(k) or {}).get("ef"), ef)
-                cells.append("-" if not p else f"{p['recall']:.3f} {p['qps']:>6.0f} {fmt(p.get('p50_ms'))} {fmt(p.get('p99_ms'))}")
+        for ef, points in sweep(r):
+            cells = ["-" if not p else f"{p['recall']:.3f} {p['qps']:>6.0f} {fmt(p.get('p50_ms'))} {fmt(p.get('p99_ms'))}"
+                     for p in points]
             print(f"  {ef:>5} | {cells[0]:>30} | {cells[1]:>30} | {cells[2]:>30}")
         for k in ("omendb", "pgvector"):
             for f in (r["engines"].get(k) or {}).get("filtered", []):
@@ -835,12 +839,8 @@ def markdown(results, ref_ef, rounds, cmd):
             continue
         L.append("| ef_search | OmenDB recall / QPS / p99 ms | pgvector recall / QPS / p99 ms | hnswlib recall / QPS / p99 ms |")
         L.append("|---|---|---|---|")
-        efs = sorted({p["ef_search"] for k in ENGINE_ORDER for p in ((r["engines"].get(k) or {}).get("ef") or [])})
-        for ef in efs:
-            cells = []
-            for k in ENGINE_ORDER:
-                p = at_ef((r["engines"].get(k) or {}).get("ef"), ef)
-                cells.append("-" if not p else f"{p['recall']:.3f} / {p['qps']:,.0f} / {fmt(p.get('p99_ms'))}")
+        for ef, points in sweep(r):
+            cells = ["-" if not p else f"{p['recall']:.3f} / {p['qps']:,.0f} / {fmt(p.get('p99_ms'))}" for p in points]
             L.append(f"| {ef} | " + " | ".join(cells) + " |")
         L.append("")
         fl = [(k, f) for k in ("omendb", "pgvector") for f in (r["engines"].get(k) or {}).get("filtered", [])]
