@@ -91,4 +91,20 @@ for my $k (1 .. 20)
 is($same, 20, 'the standby answers 20 of 20 queries like the primary');
 cmp_ok($exact_hits / $total, '>=', 0.99, "recall\@10 against an exact scan: $exact_hits of $total");
 
+# an expression index (a halfvec of the column): the refresh computes each node's value from its row
+$primary->safe_psql('postgres', q{
+	CREATE TABLE e (i int PRIMARY KEY, v vector(32));
+	CREATE INDEX e_h ON e USING omenhnsw ((v::halfvec(32)) halfvec_l2_ops);
+});
+my ($eret, $eout, $eerr) = $primary->psql('postgres', q{
+	SET client_min_messages = debug1;
+	INSERT INTO e SELECT i, (SELECT array_agg(((i % 6) * 37 + d * 11) % 10 * 0.4 + 0.3 * sin(i * d * 1.7))
+		FROM generate_series(1, 32) d)::vector FROM generate_series(1, 65) i;
+});
+like($eerr, qr/quantizer refreshed from 64 rows, 64 codes rewritten/, 'an expression index refreshes from its rows');
+is($primary->safe_psql('postgres', q{
+	SET enable_seqscan = off;
+	SELECT count(*) FROM e g WHERE (SELECT i FROM e ORDER BY v::halfvec(32) <-> g.v::halfvec(32) LIMIT 1) <> g.i}),
+	'0', 'after it every row of the expression index finds itself first');
+
 done_testing();
