@@ -164,6 +164,12 @@ CREATE OPERATOR CLASS text_filter_ops
 	DEFAULT FOR TYPE text USING omenhnsw FAMILY omen_text_filter_ops AS
 	OPERATOR 3 = (text, text);
 
+CREATE OPERATOR FAMILY omen_uuid_filter_ops USING omenhnsw;
+
+CREATE OPERATOR CLASS uuid_filter_ops
+	DEFAULT FOR TYPE uuid USING omenhnsw FAMILY omen_uuid_filter_ops AS
+	OPERATOR 3 = (uuid, uuid);
+
 CREATE OPERATOR CLASS array_filter_ops
 	DEFAULT FOR TYPE anyarray USING omenhnsw AS
 	OPERATOR 1 && (anyarray, anyarray),

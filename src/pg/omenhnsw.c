@@ -195,6 +195,7 @@ OmenHnswInit(void)
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omenhnsw");
+	OmenHnswPlanInit();
 
 	/* pgvector's names, unless pgvector's library defined them already */
 	{
@@ -500,7 +501,7 @@ omenhnswbuildphasename(int64 phasenum)
  *		See the cost model in the file header.  Reads the metapage (m, dim,
  *		quantization) under a short buffer share lock.
  */
-static void
+void
 omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 					 Cost *indexStartupCost, Cost *indexTotalCost,
 					 Selectivity *indexSelectivity, double *indexCorrelation,

@@ -565,6 +565,13 @@ extern uint32 *OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f,
 									 uint32 freeGen, uint32 *count);
 
 /* omenhnsw.c */
+extern void omenhnswcostestimate(struct PlannerInfo *root, struct IndexPath *path, double loop_count,
+								 Cost *indexStartupCost, Cost *indexTotalCost,
+								 Selectivity *indexSelectivity, double *indexCorrelation,
+								 double *indexPages);
+
+/* omenhnsw_plan.c */
+extern void OmenHnswPlanInit(void);
 extern int	OmenHnswMetricFromProc(Oid procoid);
 extern OmenHnswInputType OmenHnswGetInputType(Relation index);
 extern omen_metric_t OmenHnswGetMetric(Relation index);

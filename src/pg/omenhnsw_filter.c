@@ -26,7 +26,7 @@
  *		NUMERIC	float8: numeric rounded (numeric_float8_no_overflow, which is
  *				monotonic), lossy: a node passes when the rounded values
  *				could satisfy the comparison; the executor rechecks
- *		HASH	uint64: text, varchar: the type's extended hash under the
+ *		HASH	uint64: text, varchar, uuid: the type's extended hash under the
  *				column's collation (so nondeterministic collations hash
  *				equal strings alike); equality only, lossy
  *		ARRAY	2 x uint64: int2[], int4[], int8[], text[]: a 128-bit
@@ -102,6 +102,7 @@ KindOfType(Oid typid, Oid *elemType)
 			return OMENHNSW_ATTR_NUMERIC;
 		case TEXTOID:
 		case VARCHAROID:
+		case UUIDOID:
 			return OMENHNSW_ATTR_HASH;
 		case INT2ARRAYOID:
 			*elemType = INT2OID;
@@ -127,7 +128,7 @@ UnsupportedType(Relation index, int attno, Oid typid)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("omenhnsw filter column %d of index \"%s\" has unsupported type %s",
 					attno, RelationGetRelationName(index), format_type_be(typid)),
-			 errhint("Filter columns (the key columns after the vector) may be smallint, integer, bigint, boolean, real, double precision, numeric, date, timestamp, timestamptz, text, varchar, smallint[], integer[], bigint[] or text[].")));
+			 errhint("Filter columns (the key columns after the vector) may be smallint, integer, bigint, boolean, real, double precision, numeric, date, timestamp, timestamptz, text, varchar, uuid, smallint[], integer[], bigint[] or text[].")));
 }
 
 /*

@@ -92,6 +92,28 @@ EXPLAIN (costs off) SELECT id FROM ft WHERE cat = 3 AND label = 'label-1' AND ta
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (costs off) SELECT id FROM ft WHERE cat IN (1, 2) AND price BETWEEN 3 AND 9
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+-- IN on a text column is an Index Cond too (before PostgreSQL 17 through the
+-- planner hook of omenhnsw_plan.c); <> ALL is not an index condition, nor is
+-- an array built from the row's own columns, nor ANY on an array column
+EXPLAIN (costs off) SELECT id FROM ft WHERE label IN ('label-1', 'label-5') AND cat <> ALL ('{1,2}')
+	AND small = ANY (ARRAY[cat, 2]) ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+-- a generic plan: the array is a parameter
+PREPARE fin(int[]) AS SELECT id FROM ft WHERE cat = ANY ($1)
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 8;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (costs off) EXECUTE fin('{1,2}');
+SELECT array_agg(id) = (SELECT array_agg(id) FROM (SELECT id FROM ft WHERE cat + 0 IN (4, 6)
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]', id LIMIT 8) s) AS generic_in_matches,
+	count(*) AS n
+FROM (SELECT id FROM ft WHERE cat = ANY ('{4,6}') ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 8) s;
+CREATE TEMP TABLE fin_rows AS EXECUTE fin('{4,6,NULL}');
+RESET plan_cache_mode;
+DEALLOCATE fin;
+SET enable_indexscan = off;
+SELECT (SELECT array_agg(id ORDER BY id) FROM fin_rows) =
+	(SELECT array_agg(id ORDER BY id) FROM (SELECT id FROM ft WHERE cat IN (4, 6)
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]', id LIMIT 8) s) AS generic_plan_rows_match;
+RESET enable_indexscan;
 RESET enable_seqscan;
 
 SET omenhnsw.ef_search = 200;
@@ -177,12 +199,50 @@ RESET omenhnsw.ef_search;
 RESET enable_seqscan;
 
 -- bad input
-CREATE TABLE fbad (v vector(3), u uuid, d float8[], i int);
+CREATE TABLE fbad (v vector(3), u inet, d float8[], i int);
 CREATE INDEX ON fbad USING omenhnsw (v vector_l2_ops, d);
 CREATE INDEX ON fbad USING omenhnsw (v vector_l2_ops, u);
 CREATE INDEX ON fbad USING omenhnsw (i, v vector_l2_ops);
 -- pgvector's name keeps one column, as pgvector has
 CREATE INDEX ON ft USING hnsw (v vector_l2_ops, cat);
 
-DROP TABLE ft, fq, fbad, queries;
+-- uuid filter columns (tenant keys): equality and IN, NULL matching nothing
+CREATE TABLE fu (id int, v vector(3), tenant uuid);
+INSERT INTO fu SELECT i, ARRAY[i % 17, i % 5, i % 3]::vector,
+	CASE WHEN i % 11 = 0 THEN NULL
+		ELSE ('00000000-0000-0000-0000-' || lpad((i % 7)::text, 12, '0'))::uuid END
+FROM generate_series(1, 600) i;
+CREATE INDEX fu_idx ON fu USING omenhnsw (v vector_l2_ops, tenant);
+SET enable_seqscan = off;
+EXPLAIN (costs off) SELECT id FROM fu WHERE tenant = '00000000-0000-0000-0000-000000000003'
+	ORDER BY v <-> '[1,1,1]' LIMIT 5;
+CREATE FUNCTION fu_check(cond text) RETURNS text AS $$
+DECLARE
+	got int[];
+	want int[];
+BEGIN
+	PERFORM set_config('enable_seqscan', 'off', true);
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM fu WHERE %s ORDER BY v <-> ''[1,1,1]'' LIMIT 30) s', cond)
+		INTO got;
+	IF omenhnsw_last_scan() IS NULL OR NOT (omenhnsw_last_scan()).filtered THEN
+		RETURN 'no filtered index scan';
+	END IF;
+	PERFORM set_config('enable_seqscan', 'on', true);
+	PERFORM set_config('enable_indexscan', 'off', true);
+	EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM fu WHERE %s ORDER BY v <-> ''[1,1,1]'', id LIMIT 30) s', cond)
+		INTO want;
+	PERFORM set_config('enable_indexscan', 'on', true);
+	RETURN CASE WHEN got IS NOT DISTINCT FROM want THEN 'ok (' || coalesce(cardinality(got), 0) || ' rows)'
+		ELSE format('got %s want %s', got, want) END;
+END $$ LANGUAGE plpgsql;
+SET omenhnsw.ef_search = 200;
+SELECT c AS condition, fu_check(c) AS result FROM unnest(ARRAY[
+	'tenant = ''00000000-0000-0000-0000-000000000003''',
+	'tenant IN (''00000000-0000-0000-0000-000000000001'', ''00000000-0000-0000-0000-000000000006'')',
+	'tenant = ANY (ARRAY[NULL, ''00000000-0000-0000-0000-000000000000''::uuid])',
+	'tenant = ''00000000-0000-0000-0000-000000000009''']) c;
+RESET omenhnsw.ef_search;
+RESET enable_seqscan;
+DROP FUNCTION fu_check(text);
+DROP TABLE ft, fq, fbad, fu, queries;
 DROP FUNCTION check_filter(text, int);
