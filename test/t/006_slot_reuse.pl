@@ -86,7 +86,7 @@ $node->safe_psql('postgres', q{
 	INSERT INTO ch SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector
 	FROM generate_series(1, 20000) i;
 	CREATE INDEX ch_v ON ch USING omenhnsw (v vector_l2_ops);
-	CREATE TABLE chq AS SELECT id AS qid, v FROM ch WHERE id % 400 = 7;
+	CREATE TABLE chq AS SELECT id AS qid, v FROM ch WHERE id % 100 = 7;
 });
 my $built = $node->safe_psql('postgres', q{SELECT pg_relation_size('ch_v')});
 my $next = 20001;
@@ -124,7 +124,10 @@ cmp_ok($churned, '<=', 1.3 * $rebuilt, "size after churn within 1.3x of REINDEX 
 # Issue 12 asks for 0.02.  Gaps measured on this uniform 64-d data: 0.008-0.03 over 8 runs while
 # VACUUM's repair chose replacement neighbours by sign-plane estimates; with both code planes
 # 0.004-0.016 over 14 runs and 0.024 in one clean-clone CI run, so 0.02 would fail about one run
-# in fifteen: the churned graph is still a little worse than a rebuilt one.
+# in fifteen: the churned graph is still a little worse than a rebuilt one.  Those runs used 50
+# query rows (one miss = 0.002); with 200 (id % 100 = 7) the gap is measured to about +-0.005:
+# 0.0115-0.017 in 3 runs.  Repairing each node with a search for its own vector (as an insert
+# searches) did not narrow it (0.016-0.0205 against 0.013-0.0135, at 5x the VACUUM time).
 cmp_ok($recall_churned, '>=', $recall_rebuilt - 0.035,
 	"recall@10 after churn within 0.035 of REINDEX ($recall_churned vs $recall_rebuilt)");
 cmp_ok(abs($probe - $recall_churned), '<=', 0.05,
