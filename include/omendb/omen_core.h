@@ -378,6 +378,13 @@ int			omen_scan_exhausted(const omen_scan_t *scan);
 /* Nodes expanded so far (their neighbour lists read). */
 uint64_t	omen_scan_expansions(const omen_scan_t *scan);
 omen_status_t omen_scan_restrict(omen_scan_t *scan, const uint32_t *ids, uint32_t n);
+/*
+ * omen_scan_restrict with the listed records' first omen_index_prefix_size bytes given (n of them,
+ * in ids' order, as the storage callback would return them: deleted and rejected marks set), read
+ * by the shim while it found the nodes, so that the scan does not read them again.
+ */
+omen_status_t omen_scan_restrict_prefixes(omen_scan_t *scan, const uint32_t *ids,
+										  const uint8_t *prefixes, uint32_t n);
 
 /* Bytes the scan's state holds now (visited set, discovered nodes): grows as the scan widens. */
 size_t		omen_scan_memory(const omen_scan_t *scan);

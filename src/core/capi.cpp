@@ -352,9 +352,14 @@ int omen_scan_exhausted(const omen_scan_t* scan) { return !scan || scan->s.exhau
 uint64_t omen_scan_expansions(const omen_scan_t* scan) { return scan ? scan->s.expansions() : 0; }
 
 omen_status_t omen_scan_restrict(omen_scan_t* scan, const uint32_t* ids, uint32_t n) {
+    return omen_scan_restrict_prefixes(scan, ids, nullptr, n);
+}
+
+omen_status_t omen_scan_restrict_prefixes(omen_scan_t* scan, const uint32_t* ids, const uint8_t* prefixes,
+                                          uint32_t n) {
     try {
         if (!scan || (!ids && n > 0)) return OMEN_ERR_INVALID;
-        if (!scan->s.restrict_to(ids, n)) return scan->s.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE;
+        if (!scan->s.restrict_to(ids, n, prefixes)) return scan->s.corrupt ? OMEN_ERR_INVALID : OMEN_ERR_STORAGE;
         return OMEN_OK;
     }
     OMEN_CATCH

@@ -295,7 +295,7 @@ omen_candidate_t Scan::candidate(const Item& it) const {
     return omen_candidate_t{it.id, it.payload, d, lower};
 }
 
-bool Scan::restrict_to(const uint32_t* ids, uint32_t n) {
+bool Scan::restrict_to(const uint32_t* ids, uint32_t n, const uint8_t* prefixes) {
     // Handed out so far: discovered (visited_) and no longer waiting (pending_, or the walk's queue).
     // Deleted and rejected nodes count as handed out too: the exact pass skips them anyway.
     IdSet waiting;
@@ -312,22 +312,29 @@ bool Scan::restrict_to(const uint32_t* ids, uint32_t n) {
     } else {
         list_.clear();
         const uint32_t p = ix_.layout().prefix;
-        constexpr uint32_t kChunk = 256;
-        buf_.resize(static_cast<size_t>(kChunk) * p);
-        for (uint32_t start = 0; start < n; start += kChunk) {
-            ids_.clear();
-            for (uint32_t i = start; i < n && i < start + kChunk; i++)
-                if (!handed(ids[i])) ids_.push_back(ids[i]);
-            if (ids_.empty()) continue;
-            if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
-            for (size_t i = 0; i < ids_.size(); i++) {
-                const uint8_t* r = buf_.data() + i * p;
-                if (rec_level(r) > ix_.layout().max_level) {
-                    corrupt = true;
-                    return false;
-                }
-                if (rec_skip(r)) continue;
-                list_.push_back(make_item(r, ids_[i], qd_(r)));
+        auto add = [this](const uint8_t* r, uint32_t id) {
+            if (rec_level(r) > ix_.layout().max_level) {
+                corrupt = true;
+                return false;
+            }
+            if (!rec_skip(r)) list_.push_back(make_item(r, id, qd_(r)));
+            return true;
+        };
+        if (prefixes) {
+            // read by the caller while it found the nodes: no second read
+            for (uint32_t i = 0; i < n; i++)
+                if (!handed(ids[i]) && !add(prefixes + static_cast<size_t>(i) * p, ids[i])) return false;
+        } else {
+            constexpr uint32_t kChunk = 256;
+            buf_.resize(static_cast<size_t>(kChunk) * p);
+            for (uint32_t start = 0; start < n; start += kChunk) {
+                ids_.clear();
+                for (uint32_t i = start; i < n && i < start + kChunk; i++)
+                    if (!handed(ids[i])) ids_.push_back(ids[i]);
+                if (ids_.empty()) continue;
+                if (!read(ids_.data(), static_cast<uint32_t>(ids_.size()), p, buf_.data())) return false;
+                for (size_t i = 0; i < ids_.size(); i++)
+                    if (!add(buf_.data() + i * p, ids_[i])) return false;
             }
         }
         std::sort(list_.begin(), list_.end(), [](const Item& a, const Item& b) {

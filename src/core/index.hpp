@@ -114,7 +114,8 @@ public:
     bool exhausted() const;
     uint64_t expansions() const { return expansions_; }
     // Continue as an exact pass over ids (see the class comment).  false: storage failure.
-    bool restrict_to(const uint32_t* ids, uint32_t n);
+    // prefixes (optional): n records' first layout().prefix bytes, in ids' order, read by the caller.
+    bool restrict_to(const uint32_t* ids, uint32_t n, const uint8_t* prefixes = nullptr);
 
     bool corrupt = false;  // a record with an impossible level was read
 

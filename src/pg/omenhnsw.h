@@ -562,7 +562,8 @@ extern OmenHnswFilter *OmenHnswFilterCreate(Relation index, ScanKey keys,
 											int nkeys, uint32 attrSize);
 extern bool OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs);
 extern uint32 *OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f,
-									 uint32 freeGen, uint32 *count);
+									 uint32 freeGen, Size prefixLen, uint8 **prefixes,
+									 uint32 *count);
 
 /* omenhnsw.c */
 extern void omenhnswcostestimate(struct PlannerInfo *root, struct IndexPath *path, double loop_count,

@@ -631,18 +631,23 @@ OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs)
  *		element page once under a share lock, its filter-value array first
  *		and a record only for a node that passes; skips free slots, deleted
  *		nodes and nodes written into slots reused after the reader opened
- *		the index (their rows are newer than its snapshot).  Result in
+ *		the index (their rows are newer than its snapshot).  With
+ *		prefixLen > 0, also copies each listed record's first prefixLen
+ *		bytes into *prefixes, for omen_scan_restrict_prefixes (the pages
+ *		are read once: re-reading 1,000 matching records by id took 0.35 ms
+ *		of a 1.3 ms exact pass over 100,000 nodes).  Results in
  *		CurrentMemoryContext.
  */
 uint32 *
 OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
-					  uint32 *count)
+					  Size prefixLen, uint8 **prefixes, uint32 *count)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	BlockNumber blkno;
 	uint32		n = 0;
 	uint32		cap = 1024;
 	uint32	   *ids = palloc(sizeof(uint32) * cap);
+	uint8	   *pre = prefixLen > 0 ? palloc_extended(prefixLen * cap, MCXT_ALLOC_HUGE) : NULL;
 
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -657,6 +662,8 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 		{
 			cap *= 2;
 			ids = repalloc_huge(ids, sizeof(uint32) * cap);
+			if (pre != NULL)
+				pre = repalloc_huge(pre, prefixLen * cap);
 		}
 		buf = OmenHnswReadHinted(index, index, blkno);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -686,10 +693,26 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 			if (OmenHnswPayloadIsFree(payload) || omen_record_is_deleted(item) ||
 				OmenHnswGenAfter(OmenHnswPayloadGen(payload), freeGen))
 				continue;
+			if (pre != NULL)
+			{
+				if (ItemIdGetLength(itemid) < prefixLen)
+				{
+					UnlockReleaseBuffer(buf);
+					ereport(ERROR,
+							(errcode(ERRCODE_INDEX_CORRUPTED),
+							 errmsg("index \"%s\" has a record of %u bytes at block %u, offset %u; its nodes need at least %zu",
+									RelationGetRelationName(index), ItemIdGetLength(itemid),
+									blkno, off, prefixLen),
+							 errhint("REINDEX the index.")));
+				}
+				memcpy(pre + (Size) n * prefixLen, item, prefixLen);
+			}
 			ids[n++] = OmenHnswMakeId(blkno, off);
 		}
 		UnlockReleaseBuffer(buf);
 	}
 	*count = n;
+	if (prefixes != NULL)
+		*prefixes = pre;
 	return ids;
 }

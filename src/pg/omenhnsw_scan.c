@@ -381,10 +381,15 @@ StartExactPass(IndexScanDesc scan)
 	uint32		n = 0;
 	uint32	   *ids;
 	omen_status_t st;
+	uint8	   *prefixes = NULL;
+	Size		prefixLen = so->walk ? 0 : omen_index_prefix_size(so->state.index);
 
+	/* a walk hands out the listed nodes without distances: no prefixes */
 	ids = OmenHnswFilterCollect(scan->indexRelation, so->filter,
-								so->storage.freeGen, &n);
-	st = omen_scan_restrict(so->search, ids, n);
+								so->storage.freeGen, prefixLen, &prefixes, &n);
+	st = prefixes != NULL ?
+		omen_scan_restrict_prefixes(so->search, ids, prefixes, n) :
+		omen_scan_restrict(so->search, ids, n);
 	OmenHnswCheckStatus(st, &so->storage, "starting the exact pass");
 	so->restricted = true;
 	so->exactNodes = n;

@@ -825,9 +825,10 @@ struct FilterStore {
     MemStorage* base;
     uint32_t modulus;
     omen_storage_t st{};
+    bool fail = false;  // every read fails
     static int read_cb(void* ctx, const uint32_t* ids, uint32_t n, uint8_t* out, uint32_t stride) {
         FilterStore* f = static_cast<FilterStore*>(ctx);
-        if (MemStorage::read_cb(f->base, ids, n, out, stride) != 0) return 1;
+        if (f->fail || MemStorage::read_cb(f->base, ids, n, out, stride) != 0) return 1;
         for (uint32_t i = 0; i < n; i++)
             if (stride > 9 && ((ids[i] - 3) / 7) % f->modulus != 0) omen_record_set_rejected(out + size_t(i) * stride);
         return 0;
@@ -868,8 +869,11 @@ TEST(CApi, FilteredScanBudgetAndExactPass) {
     omen_scan_free(sc);
 
     // graph for one batch, then the exact pass: the union is every accepted node, and the exact
-    // pass hands out in non-decreasing distance what the graph did not
-    for (bool from_start : {false, true}) {
+    // pass hands out in non-decreasing distance what the graph did not; the same with the
+    // records' prefixes given (omen_scan_restrict_prefixes), as the shim reads them
+    const uint32_t p = omen_index_prefix_size(s.ix);
+    for (int mode = 0; mode < 4; mode++) {
+        const bool from_start = mode & 1, given = mode & 2;
         ASSERT_EQ(omen_scan_begin(s.ix, &fs.st, s.entry, s.entry_level, base.row(9), 10, &sc), OMEN_OK);
         seen.clear();
         if (!from_start) {
@@ -877,7 +881,15 @@ TEST(CApi, FilteredScanBudgetAndExactPass) {
             for (uint32_t i = 0; i < n; i++) seen.insert(c[i].id);
         }
         std::vector<uint32_t> list(accepted.begin(), accepted.end());
-        ASSERT_EQ(omen_scan_restrict(sc, list.data(), static_cast<uint32_t>(list.size())), OMEN_OK);
+        if (given) {
+            std::vector<uint8_t> pre(size_t(p) * list.size());
+            ASSERT_EQ(MemStorage::read_cb(&s.store, list.data(), static_cast<uint32_t>(list.size()), pre.data(), p), 0);
+            fs.fail = true;  // the exact pass must not read the records again
+            ASSERT_EQ(omen_scan_restrict_prefixes(sc, list.data(), pre.data(), static_cast<uint32_t>(list.size())),
+                      OMEN_OK);
+        } else {
+            ASSERT_EQ(omen_scan_restrict(sc, list.data(), static_cast<uint32_t>(list.size())), OMEN_OK);
+        }
         double last = -1;
         std::vector<omen_candidate_t> rest;
         do {
@@ -894,5 +906,6 @@ TEST(CApi, FilteredScanBudgetAndExactPass) {
         EXPECT_TRUE(omen_scan_exhausted(sc));
         EXPECT_EQ(seen, accepted);
         omen_scan_free(sc);
+        fs.fail = false;
     }
 }
