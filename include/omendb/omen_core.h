@@ -366,8 +366,9 @@ double		omen_scan_floor(const omen_scan_t *scan);
  * (omen_record_set_rejected); the scan traverses them and never returns them.  Two controls let the
  * shim change strategy when the filter rejects most nodes near the query:
  *   - omen_scan_set_expansion_budget: each omen_scan_next call expands at most `expansions` nodes
- *     after the first ef_search candidates (0, the default: no limit).  A call may then return
- *     *n == 0 without the scan being over: omen_scan_exhausted tells.
+ *     (0, the default: no limit), also while it searches for the first ef_search candidates (the
+ *     beam search of HNSW's answer), which then resumes in the next call.  A call may then
+ *     return *n == 0 without the scan being over: omen_scan_exhausted tells.
  *   - omen_scan_restrict: the rest of the scan is an exact pass over `ids` (the nodes the filter
  *     accepts, found by the shim without the graph): every listed live node not handed out yet is
  *     handed out once, in estimate order (the floor is the next estimate).  With no query, in list

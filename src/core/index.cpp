@@ -183,10 +183,13 @@ bool Scan::expand(const Item& it) {
     return true;
 }
 
-// Phase 1: the descent, then the beam search on layer 0 (see the class comment).
+// Phase 1 begins: the descent to layer 0 (see the class comment).
 bool Scan::start() {
     started_ = true;
-    if (entry_ == kInvalid) return true;
+    if (entry_ == kInvalid) {
+        phase1_done_ = true;
+        return true;
+    }
     StoreGraph g(ix_, &st_, &qd_);
     SearchScratch s;
     Cand cur;
@@ -194,19 +197,29 @@ bool Scan::start() {
         corrupt = g.corrupt;
         return false;
     }
-    // Beam search on layer 0 with ef; everything discovered stays in pending_ / frontier_.  Most
-    // drops seen here belong to the beam converging on the query and say nothing about the
-    // continuation: only those below nodes that end among the ef best count towards the margin
-    // (with all of them, LIMIT 10 at 48 dimensions took 3.3 ms instead of 0.4; with none, strict
-    // order skipped 250 late rows in 20 queries of LIMIT 100 at ef_search 10, quantization none).
     visited_.insert(cur.id);
     push(make_item(g.prefix(cur.id), cur.id, cur.d));
+    top_.assign(1, cur.d);  // max-heap of the ef best distances
+    return true;
+}
+
+// Phase 1 goes on: the beam search on layer 0 with ef; everything discovered stays in pending_ /
+// frontier_.  At most `budget` expansions (0: no limit), so that a filtered scan can change
+// strategy before HNSW's answer is complete (1% filter on 100,000 rows: 72 expansions, 0.35 ms,
+// before the exact pass took over); phase1_done_ once the beam has converged.  Most drops seen
+// here belong to the beam converging on the query and say nothing about the continuation: only
+// those below nodes that end among the ef best count towards the margin (with all of them, LIMIT
+// 10 at 48 dimensions took 3.3 ms instead of 0.4; with none, strict order skipped 250 late rows in
+// 20 queries of LIMIT 100 at ef_search 10, quantization none).
+bool Scan::phase1(uint32_t budget) {
     std::vector<float>& top = top_;
-    top.assign(1, cur.d);  // max-heap of the ef best distances
+    uint32_t spent = 0;
     while (!frontier_.empty()) {
         const Item& c = frontier_.front();
         if (top.size() >= ef_ && c.d > top.front()) break;
+        if (budget > 0 && spent >= budget) return true;  // paused
         const Item it = pop(frontier_);
+        spent++;
         if (!expand(it)) return false;
         for (float d : fresh_) {
             if (top.size() < ef_ || d < top.front()) {
@@ -386,6 +399,10 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
     if (list_mode_) return list_next(out, max, n);
     if (walk_) return walk_next(out, max, n);
     if (!started_ && !start()) return false;
+    if (!phase1_done_) {
+        if (!phase1(budget_)) return false;
+        if (!phase1_done_) return true;  // paused by the budget: *n == 0, not exhausted
+    }
     calls_++;
     uint32_t k = 0;
     uint32_t spent = 0;  // continuation expansions in this call

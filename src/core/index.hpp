@@ -134,6 +134,7 @@ private:
         }
     };
     bool start();
+    bool phase1(uint32_t budget);
     bool expand(const Item& it);
     bool walk_next(omen_candidate_t* out, uint32_t max, uint32_t* n);
     bool list_next(omen_candidate_t* out, uint32_t max, uint32_t* n);

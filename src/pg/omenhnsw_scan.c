@@ -123,7 +123,7 @@ typedef struct OmenHnswScanOpaqueData
 	bool		restricted;		/* the exact pass over the matching nodes runs */
 	double		nodes;			/* nodes in the index (metapage), for the switch */
 	uint32		exactNodes;		/* nodes the exact pass listed */
-	bool		phase1Seen;		/* the first batch (HNSW's answer) was pulled */
+	bool		phase1Seen;		/* the first slice of the search ran */
 	int			batches;		/* batches pulled with candidates */
 	int			heldBatches;	/* batches pulled while rows waited in the pool */
 	OmenHnswInputType inputType;	/* what the indexed values are */
@@ -356,8 +356,10 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
  * nodes read so far (near the query, which is what sees a filter whose
  * matches lie far away), OMENHNSW_FILTER_ROWS more rows from the graph
  * against the exact pass (whose cost grows with the matching nodes); or the
- * graph has already spent twice the exact pass.  Decided from HNSW's first
- * answer on.
+ * graph has already spent twice the exact pass.  Decided from the first
+ * slice on: the slices cut HNSW's first answer too (omen_scan_set_expansion_
+ * budget), so a 1% filter on 100,000 rows switches after 32 expansions
+ * instead of the 72 of the whole beam search (0.35 ms).
  */
 static bool
 SwitchToExact(OmenHnswScanOpaque so)
