@@ -44,6 +44,11 @@ bool StoreGraph::neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& o
     return true;
 }
 
+void StoreGraph::reserve(size_t n) {
+    cache_.reserve(n * ix_.layout().prefix);
+    slot_.reserve(n);
+}
+
 void StoreGraph::put(uint32_t id, const uint8_t* prefix) {
     const uint32_t p = ix_.layout().prefix;
     auto it = slot_.find(id);
@@ -516,6 +521,7 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
     }
 
     StoreGraph g(ix, st, &qd);
+    g.reserve(static_cast<size_t>(ix.params.ef_construction) * 4 * ix.params.m);
     g.put(new_id, rec.data());
     SearchScratch s;
     Cand cur;

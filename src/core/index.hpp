@@ -53,6 +53,9 @@ public:
 
     // Full record of id into out (resized to the record's length).
     bool read_full(uint32_t id, std::vector<uint8_t>& out);
+    // Room for n cached prefixes, so that the cache does not grow by copying (an insert's search
+    // caches ~2,000 prefixes: growing the cache was 17% of an insert's CPU time).
+    void reserve(size_t n);
     // Make sure prefixes of ids are cached.
     bool load(const uint32_t* ids, size_t n);
     const uint8_t* prefix(uint32_t id) const;  // cached prefix, or nullptr
