@@ -570,9 +570,6 @@ extern void omenhnswcostestimate(struct PlannerInfo *root, struct IndexPath *pat
 								 Cost *indexStartupCost, Cost *indexTotalCost,
 								 Selectivity *indexSelectivity, double *indexCorrelation,
 								 double *indexPages);
-
-/* omenhnsw_plan.c */
-extern void OmenHnswPlanInit(void);
 extern int	OmenHnswMetricFromProc(Oid procoid);
 extern OmenHnswInputType OmenHnswGetInputType(Relation index);
 extern omen_metric_t OmenHnswGetMetric(Relation index);
@@ -581,6 +578,9 @@ extern int	OmenHnswGetEfConstruction(Relation index);
 extern omen_quant_t OmenHnswGetQuant(Relation index);
 extern bool OmenHnswGetQuantizedConstruction(Relation index);
 extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);
+
+/* omenhnsw_plan.c */
+extern void OmenHnswPlanInit(void);
 
 /* omenhnsw_page.c: pages, metapage, blobs and every page writer */
 extern void OmenHnswInitPage(Page page, uint16 pageType);

@@ -30,13 +30,9 @@
  */
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
-#include "nodes/nodeFuncs.h"
-#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
-#include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
 
 #include "pg/omenhnsw.h"
