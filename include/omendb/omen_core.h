@@ -413,6 +413,8 @@ typedef struct omen_insert_plan
 	uint32_t	n_edits;
 	int			new_entry;		/* nonzero: the new node becomes the entry point */
 	uint32_t	unreachable;	/* reconnect plans: live nodes the walk from the entry missed */
+	uint32_t	linked;			/* reconnect plans: of those, how many got an in-link */
+	uint32_t	inlinks;		/* reconnect plans (top_up): links added to nodes with few in-links */
 } omen_insert_plan_t;
 
 /*
@@ -457,14 +459,17 @@ omen_status_t omen_link_plan(const omen_index_t *index, const omen_storage_t *st
 /*
  * Plan in-links for live nodes that scans cannot reach: walk layer 0 from the entry; link each
  * live node not reached (of the n_live in `live`) from the nearest reached node that has a free
- * slot, found by a search for the node's code.  One edit per link (with its base; the shim writes
- * them like an insert's edits, re-planning stale ones with omen_link_plan).  plan->unreachable
- * counts the nodes not reached; those with no edit had no reached neighbour with room.  Reads
- * every reachable record: for VACUUM.
+ * slot, found by a search for the node's code.  With top_up (after deletes), also give live nodes
+ * left with few layer-0 in-links back-links from their own neighbours that have a free slot.  One
+ * edit per link (with its base; a second link into the same node is based on the first's image,
+ * so the shim must write one page's edits in plan order; stale ones are re-planned with
+ * omen_link_plan, like an insert's edits).  plan->unreachable counts the nodes not reached,
+ * plan->linked those of them that got a link (the others had no reached neighbour with room),
+ * plan->inlinks the top-up links.  Reads every reachable record: for VACUUM.
  */
 omen_status_t omen_reconnect_plan(const omen_index_t *index, const omen_storage_t *storage,
 								  uint32_t entry, uint32_t entry_level, const uint32_t *live,
-								  uint32_t n_live, omen_insert_plan_t **out);
+								  uint32_t n_live, int top_up, omen_insert_plan_t **out);
 
 void		omen_insert_plan_free(omen_insert_plan_t *plan);
 

@@ -85,6 +85,8 @@ omen_status_t to_plan(const Plan& p, omen_insert_plan_t** out) {
     }
     plan->new_entry = p.new_entry ? 1 : 0;
     plan->unreachable = p.unreachable;
+    plan->linked = p.linked;
+    plan->inlinks = p.inlinks;
     *out = plan;
     return OMEN_OK;
 }
@@ -432,14 +434,14 @@ omen_status_t omen_link_plan(const omen_index_t* index, const omen_storage_t* st
 }
 
 omen_status_t omen_reconnect_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t entry,
-                                  uint32_t entry_level, const uint32_t* live, uint32_t n_live,
+                                  uint32_t entry_level, const uint32_t* live, uint32_t n_live, int top_up,
                                   omen_insert_plan_t** out) {
     try {
         if (!out) return OMEN_ERR_INVALID;
         *out = nullptr;
         if (!index || !storage || !storage->read || (n_live > 0 && !live)) return OMEN_ERR_INVALID;
         Plan p;
-        omen_status_t st = omendb::core::plan_reconnect(index->ix, storage, entry, entry_level, live, n_live, p);
+        omen_status_t st = omendb::core::plan_reconnect(index->ix, storage, entry, entry_level, live, n_live, top_up != 0, p);
         if (st != OMEN_OK) return st;
         return to_plan(p, out);
     }

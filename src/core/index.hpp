@@ -195,6 +195,8 @@ struct Plan {
     std::vector<Edit> edits;
     bool new_entry = false;
     uint32_t unreachable = 0;  // reconnect plans: live nodes the walk did not reach
+    uint32_t linked = 0;       // reconnect plans: of those, how many got a link
+    uint32_t inlinks = 0;      // reconnect plans: links added to nodes with few in-links
 };
 
 // 0 = ok, otherwise an omen_status_t.
@@ -208,7 +210,7 @@ omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, 
 // Give every live node that a layer-0 walk from the entry does not reach an in-link (see
 // omen_reconnect_plan).
 omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
-                             const uint32_t* live, uint32_t n_live, Plan& plan);
+                             const uint32_t* live, uint32_t n_live, bool top_up, Plan& plan);
 
 }  // namespace omendb::core
 

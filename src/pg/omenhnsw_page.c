@@ -1052,6 +1052,9 @@ CompareEditBlocks(const void *a, const void *b)
 
 	if (ba != bb)
 		return ba < bb ? -1 : 1;
+	/* plan order within a page: a later edit of a record may be based on an earlier one's image */
+	if (*(omen_edit_t *const *) a != *(omen_edit_t *const *) b)
+		return *(omen_edit_t *const *) a < *(omen_edit_t *const *) b ? -1 : 1;
 	return 0;
 }
 
@@ -1094,7 +1097,7 @@ OverwriteRecord(Page page, OffsetNumber offnum, const omen_edit_t *edit)
  * OmenHnswWriteEdits
  *		Overwrite records with new images, grouped by page, at most
  *		MAX_GENERIC_XLOG_PAGES pages per WAL record; pages locked in block
- *		order.  Each record is self-consistent (edits are independent).  An
+ *		order, in plan order within a page.  Each record is self-consistent.  An
  *		edit with a base is written only if the record still equals it;
  *		otherwise stale[i] is set (stale may be NULL when no edit has a base).
  */

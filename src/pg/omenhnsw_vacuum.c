@@ -515,12 +515,13 @@ CollectLive(IndexVacuumInfo *info, uint32 **ids, double *pending)
  * Reconnect
  *		Give an in-link to each live node that a walk from the entry point
  *		does not reach (an insert can prune the last link into a node, a
- *		repair can drop it).  Runs under the insert lock in ShareLock, like
- *		an insert, and writes its links like one.  Returns the number of
- *		live nodes.
+ *		repair can drop it); after deletes (topUp), also give back-links to
+ *		nodes that lost most of their in-links with the deleted nodes.  Runs
+ *		under the insert lock in ShareLock, like an insert, and writes its
+ *		links like one.  Returns the number of live nodes.
  */
 static double
-Reconnect(IndexVacuumInfo *info)
+Reconnect(IndexVacuumInfo *info, bool topUp)
 {
 	Relation	index = info->index;
 	MemoryContext cxt;
@@ -548,14 +549,18 @@ Reconnect(IndexVacuumInfo *info)
 		OmenHnswStorageInit(&storage, index, state.index, &state.meta);
 		handle = OmenHnswHandleRegister(cxt, NULL, OmenHnswFreePlanCb);
 		st = omen_reconnect_plan(state.index, &storage.api, state.meta.entryId,
-								 state.meta.entryLevel, ids, (uint32) live, &plan);
+								 state.meta.entryLevel, ids, (uint32) live, topUp, &plan);
 		handle->ptr = plan;
 		OmenHnswCheckStatus(st, &storage, "reconnecting unreachable nodes");
 		OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, false);
 		if (plan->unreachable > 0)
 			ereport(info->message_level,
 					(errmsg("index \"%s\": linked %u of %u nodes that scans could not reach",
-							RelationGetRelationName(index), plan->n_edits, plan->unreachable)));
+							RelationGetRelationName(index), plan->linked, plan->unreachable)));
+		if (plan->inlinks > 0)
+			ereport(info->message_level,
+					(errmsg("index \"%s\": added %u back-links to nodes that lost in-links",
+							RelationGetRelationName(index), plan->inlinks)));
 	}
 	/* inserts after state.meta was read count toward the next reconnect */
 	OmenHnswSetReconnectCount(index, state.meta.nodeCount);
@@ -685,7 +690,7 @@ omenhnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	}
 	OmenHnswReadMeta(info->index, &meta);
 	if (deleted || meta.nodeCount != meta.reconnectCount)
-		stats->num_index_tuples = Reconnect(info);
+		stats->num_index_tuples = Reconnect(info, deleted);
 	else if (stats->num_index_tuples == 0)
 		stats->num_index_tuples = CollectLive(info, NULL, NULL);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);

@@ -86,21 +86,27 @@ $node->safe_psql('postgres', q{
 	INSERT INTO ch SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector
 	FROM generate_series(1, 20000) i;
 	CREATE INDEX ch_v ON ch USING omenhnsw (v vector_l2_ops);
-	CREATE TABLE chq AS SELECT id AS qid, v FROM ch WHERE id % 100 = 7;
+	CREATE TABLE chq AS SELECT id AS qid, v FROM ch WHERE id % 20 = 7;
 });
 my $built = $node->safe_psql('postgres', q{SELECT pg_relation_size('ch_v')});
 my $next = 20001;
+my @stranded;
 for my $cycle (1 .. 5)
 {
 	my $last = $next + 9999;
 	$node->safe_psql('postgres', qq{
 		DELETE FROM ch WHERE id IN (SELECT id FROM ch WHERE id NOT IN (SELECT qid FROM chq) ORDER BY random() LIMIT 10000);
 		VACUUM ch;
+	});
+	# VACUUM links in whatever scans cannot reach; its repair once left no free slot to do it with
+	push @stranded, $node->safe_psql('postgres', q{SELECT unreachable FROM omenhnsw_verify('ch_v')});
+	$node->safe_psql('postgres', qq{
 		INSERT INTO ch SELECT i, (SELECT array_agg(random()) FROM generate_series(1, 64) WHERE i > 0)::vector
 		FROM generate_series($next, $last) i;
 	});
 	$next = $last + 1;
 }
+is(join(',', @stranded), '0,0,0,0,0', 'no live node unreachable after each churn VACUUM');
 my $recall_query = q{
 	SET enable_indexscan = off;
 	CREATE TEMP TABLE truth AS
@@ -121,15 +127,12 @@ my $rebuilt = $node->safe_psql('postgres', q{SELECT pg_relation_size('ch_v')});
 my $recall_rebuilt = $node->safe_psql('postgres', $recall_query);
 note("index bytes: built $built, after 5 cycles $churned, REINDEXed $rebuilt; recall@10 churned $recall_churned, rebuilt $recall_rebuilt, omenhnsw_recall $probe");
 cmp_ok($churned, '<=', 1.3 * $rebuilt, "size after churn within 1.3x of REINDEX ($churned vs $rebuilt)");
-# Issue 12 asks for 0.02.  Gaps measured on this uniform 64-d data: 0.008-0.03 over 8 runs while
-# VACUUM's repair chose replacement neighbours by sign-plane estimates; with both code planes
-# 0.004-0.016 over 14 runs and 0.024 in one clean-clone CI run, so 0.02 would fail about one run
-# in fifteen: the churned graph is still a little worse than a rebuilt one.  Those runs used 50
-# query rows (one miss = 0.002); with 200 (id % 100 = 7) the gap is measured to about +-0.005:
-# 0.0115-0.017 in 3 runs.  Repairing each node with a search for its own vector (as an insert
-# searches) did not narrow it (0.016-0.0205 against 0.013-0.0135, at 5x the VACUUM time).
-cmp_ok($recall_churned, '>=', $recall_rebuilt - 0.035,
-	"recall@10 after churn within 0.035 of REINDEX ($recall_churned vs $recall_rebuilt)");
+# Issue 12 asks for 0.02.  Measured on this uniform 64-d data with 1,000 query rows (one miss =
+# 0.0001): 0.005-0.009 below REINDEX while VACUUM's repair re-chose whole lists and padded them
+# to full (37 nodes unreachable after the last cycle's inserts); -0.0009 to 0.0024 since the
+# repair keeps live neighbours and VACUUM gives back-links to nodes that lost in-links.
+cmp_ok($recall_churned, '>=', $recall_rebuilt - 0.02,
+	"recall@10 after churn within 0.02 of REINDEX ($recall_churned vs $recall_rebuilt)");
 cmp_ok(abs($probe - $recall_churned), '<=', 0.05,
 	"omenhnsw_recall agrees with the recall computed here ($probe vs $recall_churned)");
 

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -375,7 +376,7 @@ TEST(CApi, ReconnectUnreachable) {
         std::vector<uint32_t> live;
         for (uint32_t i = 0; i < n; i++) live.push_back(shim_id(i));
         omen_insert_plan_t* plan = nullptr;
-        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, &plan), OMEN_OK);
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, 0, &plan), OMEN_OK);
         std::printf("  quant=%u: %u of %u reached after stranding; plan: %u unreachable, %u links\n", quant, before, n,
                     plan->unreachable, plan->n_edits);
         EXPECT_LE(before, n - static_cast<uint32_t>(gone.size()));
@@ -398,7 +399,7 @@ TEST(CApi, ReconnectUnreachable) {
         omen_insert_plan_free(plan);
         EXPECT_EQ(reached(), n);
         // nothing left to do
-        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, &plan), OMEN_OK);
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(), n, 0, &plan), OMEN_OK);
         EXPECT_EQ(plan->unreachable, 0u);
         EXPECT_EQ(plan->n_edits, 0u);
         omen_insert_plan_free(plan);
@@ -592,9 +593,11 @@ TEST(CApi, DeleteAndRepair) {
                 alive[i] = false;
                 omen_record_set_deleted(s.store.recs[shim_id(i)].data());
             }
+        const uint32_t prefix = omen_index_prefix_size(s.ix);
         uint32_t repaired = 0;
         for (uint32_t i = 0; i < base.n; i++) {
             if (!alive[i]) continue;
+            const std::vector<uint32_t> old_links = record_links(s.store.recs[shim_id(i)], prefix);
             omen_insert_plan_t* plan = nullptr;
             ASSERT_EQ(omen_repair_plan(s.ix, &s.store.st, shim_id(i), &plan), OMEN_OK);
             EXPECT_EQ(plan->n_edits, 0u);
@@ -602,12 +605,18 @@ TEST(CApi, DeleteAndRepair) {
                 repaired++;
                 EXPECT_EQ(plan->record_len, s.store.recs[shim_id(i)].size());
                 s.store.apply(plan, shim_id(i));
+                // every live neighbour keeps its in-link from the repaired node
+                const std::vector<uint32_t> now = record_links(s.store.recs[shim_id(i)], prefix);
+                for (uint32_t v : old_links) {
+                    if (alive[(v - 3) / 7]) {
+                        EXPECT_NE(std::find(now.begin(), now.end(), v), now.end()) << "repair dropped a live link";
+                    }
+                }
             }
             omen_insert_plan_free(plan);
         }
         EXPECT_GT(repaired, 0u);
         // No live record links to a deleted node now; a second repair has nothing to do.
-        const uint32_t prefix = omen_index_prefix_size(s.ix);
         for (uint32_t i = 0; i < base.n; i++) {
             if (!alive[i]) continue;
             for (uint32_t v : record_links(s.store.recs[shim_id(i)], prefix)) ASSERT_TRUE(alive[(v - 3) / 7]);
@@ -627,6 +636,71 @@ TEST(CApi, DeleteAndRepair) {
         r /= queries.n;
         std::printf("  after deleting 20%% and repair, quant=%u recall@10: %.3f\n", quant, r);
         EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.93 : 0.88);
+
+        // The in-link top-up: nodes left with fewer than m layer-0 in-links get back-links from
+        // their own neighbours that have room; without top_up the plan has none of them.
+        const uint32_t slots0 = 2 * s.p.m;
+        auto layer0 = [&](uint32_t id) {
+            std::vector<uint32_t> l;
+            const auto& rec = s.store.recs.at(id);
+            for (uint32_t k = 0; k < slots0; k++) {
+                uint32_t v;
+                std::memcpy(&v, rec.data() + prefix + 4 * k, 4);
+                if (v != OMEN_INVALID_ID) l.push_back(v);
+            }
+            return l;
+        };
+        auto census = [&](std::map<uint32_t, uint32_t>& in) {
+            in.clear();
+            for (uint32_t i = 0; i < base.n; i++)
+                if (alive[i])
+                    for (uint32_t v : layer0(shim_id(i))) in[v]++;
+            uint32_t few = 0;
+            for (uint32_t i = 0; i < base.n; i++) few += alive[i] && in[shim_id(i)] < s.p.m ? 1 : 0;
+            return few;
+        };
+        std::vector<uint32_t> live;
+        for (uint32_t i = 0; i < base.n; i++)
+            if (alive[i]) live.push_back(shim_id(i));
+        std::map<uint32_t, uint32_t> in;
+        const uint32_t few_before = census(in);
+        omen_insert_plan_t* plan = nullptr;
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(),
+                                      static_cast<uint32_t>(live.size()), 0, &plan), OMEN_OK);
+        EXPECT_EQ(plan->inlinks, 0u);
+        EXPECT_EQ(plan->n_edits, plan->linked);
+        omen_insert_plan_free(plan);
+        ASSERT_EQ(omen_reconnect_plan(s.ix, &s.store.st, s.entry, s.entry_level, live.data(),
+                                      static_cast<uint32_t>(live.size()), 1, &plan), OMEN_OK);
+        EXPECT_GT(plan->inlinks, 0u);
+        EXPECT_EQ(plan->n_edits, plan->linked + plan->inlinks);
+        for (uint32_t e = 0; e < plan->n_edits; e++) {
+            // in plan order, as the shim writes them: each edit's base is the record as it is then
+            const omen_edit_t& ed = plan->edits[e];
+            std::vector<uint8_t>& cur = s.store.recs.at(ed.id);
+            ASSERT_TRUE(omen_record_same(cur.data(), ed.base, ed.len)) << "edit " << e;
+            ASSERT_TRUE(alive[(ed.id - 3) / 7] && alive[(ed.link_id - 3) / 7]);
+            std::memcpy(cur.data(), ed.record, ed.len);
+        }
+        omen_insert_plan_free(plan);
+        const uint32_t few_after = census(in);
+        std::printf("  quant=%u: live nodes with < m layer-0 in-links: %u before the top-up, %u after\n", quant,
+                    few_before, few_after);
+        EXPECT_LT(few_after, few_before);
+        // what is left short has no neighbour with room that does not link it already
+        for (uint32_t i = 0; i < base.n; i++) {
+            if (!alive[i] || in[shim_id(i)] >= s.p.m) continue;
+            for (uint32_t v : layer0(shim_id(i))) {
+                const std::vector<uint32_t> vl = layer0(v);
+                EXPECT_TRUE(vl.size() == static_cast<size_t>(slots0) || std::find(vl.begin(), vl.end(), shim_id(i)) != vl.end());
+            }
+        }
+        double r2 = 0;
+        for (uint32_t q = 0; q < queries.n; q++)
+            r2 += recall(s.knn(queries.row(q), 10, 40, quant == OMEN_QUANT_NONE ? 10 : 120, vecs), gt[q]);
+        r2 /= queries.n;
+        std::printf("  after the top-up, quant=%u recall@10: %.3f\n", quant, r2);
+        EXPECT_GE(r2, r - 0.01);
     }
 }
 
