@@ -202,6 +202,7 @@ void Builder::train_and_layout() {
     for (size_t i = 0; i < n; i++) order_[i] = static_cast<uint32_t>(i);
     std::mt19937_64 shuffle_rng(params_.seed ^ 0x9E3779B97F4A7C15ull);
     for (size_t i = n; i > 1; i--) std::swap(order_[i - 1], order_[shuffle_rng() % i]);
+    pad_ = n >= pad_from_;
     trained_ = true;
 }
 
@@ -252,8 +253,9 @@ void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t 
 }
 
 // Node base's list l (locked by the caller) becomes the heuristic's choice, at most cap, among
-// w.cands (distances to base) and the ids already in l.
-void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap) {
+// w.cands (distances to base) and the ids already in l; with pad, padded to cap with what it
+// pruned (a new node's own list, see pad_own_lists_from).
+void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap, bool pad) {
     std::vector<Cand>& cs = w.cands;
     const size_t given = cs.size();
     for (uint32_t i = 0; i < l[0]; i++) {
@@ -263,7 +265,7 @@ void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap) {
         if (!dup) cs.push_back(Cand{pair(base, x), x});
     }
     std::sort(cs.begin(), cs.end(), CandLess());
-    select_heuristic(cs, cap, [this](uint32_t a, uint32_t b) { return pair(a, b); }, w.keep, keep_pruned());
+    select_heuristic(cs, cap, [this](uint32_t a, uint32_t b) { return pair(a, b); }, w.keep, pad || keep_pruned());
     l[0] = static_cast<uint32_t>(w.keep.size());
     for (size_t i = 0; i < w.keep.size(); i++) l[1 + i] = w.keep[i].id;
 }
@@ -301,7 +303,10 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         for (const Cand& c : w.found)
             if (c.id != q) w.cands.push_back(c);
         if (concurrent && level == 0) add_concurrent_peers(w, g, q, ticket);
-        select_heuristic(w.cands, m_, pf, w.chosen[level], keep_pruned());
+        if (pad_)
+            select_heuristic(w.cands, level == 0 ? 2 * m_ : m_, pf, w.chosen[level], true);
+        else
+            select_heuristic(w.cands, m_, pf, w.chosen[level], keep_pruned());
         w.entries = w.found;
     }
 
@@ -311,14 +316,17 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         const uint32_t cap = level == 0 ? 2 * m_ : m_;
 
         // The new node's own list.  A concurrent peer that chose this node may have linked back
-        // into it already: keep those links (pruned with the rest when there is no room).
+        // into it already: keep those links (chosen again with the rest when there is no room).
         lock(q);
         w.cands.assign(selected.begin(), selected.end());
-        merge_list(w, q, list(q, level), cap);
+        merge_list(w, q, list(q, level), cap, pad_);
         unlock(q);
 
-        // Back-links, pruned with the heuristic when the list is full.
-        for (const Cand& s : selected) {
+        // Back-links from the first m chosen (all of them unless padded), pruned with the
+        // heuristic when the list is full.
+        const size_t nback = std::min<size_t>(selected.size(), m_);
+        for (size_t si = 0; si < nback; si++) {
+            const Cand& s = selected[si];
             uint32_t* nl = list(s.id, level);
             lock(s.id);
             uint32_t cnt = nl[0];

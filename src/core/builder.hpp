@@ -69,6 +69,22 @@ public:
     // arithmetic.  Call before add().
     void set_quantized_construction(bool on);
 
+    // Graphs of at least this many nodes pad each new node's own lists: the heuristic's choice
+    // (at most m, usually fewer) padded to the level's slots (2m on layer 0) with the nearest
+    // candidates it pruned, nearest first; only the first m of them get a back-link, the rest
+    // are out-links, which cost nothing but the node's own list.  On 1,000,000 x 128 clustered
+    // rows (m 16, ef_construction 64; the graph searched with exact distances, 1,000 queries)
+    // recall@10 at ef_search 40 / 100 / 200 / 400 went 0.864 / 0.923 / 0.950 / 0.965 ->
+    // 0.922 / 0.969 / 0.983 / 0.987 for 0-16% more build CPU (two runs); at 300,000 rows
+    // 0.880 / 0.944 / 0.970 / 0.981 -> 0.910 / 0.967 / 0.986 / 0.990 for 6% more.  On small
+    // graphs the extra links cost more than they give: 100,000 rows (synth-100k-128) gained
+    // recall 0.948 -> 0.957 at ef 40 but lost 12% of search speed at recall 0.95, and 30,000
+    // rows of low intrinsic dimension lost recall (0.986 -> 0.973 at ef 24).  Padding every list,
+    // back-link merges too (as pgvector does), gained 0.003 more at ef 400 on 1,000,000 rows for
+    // 1.6x the build time.  See bench/results/graph.md.  Call before add().
+    static constexpr uint32_t kPadOwnListsFrom = 150000;
+    void set_pad_own_lists_from(uint32_t n) { pad_from_ = n; }
+
     // Storage order (after the build): groups of `group` nodes, each grown breadth-first over
     // layer 0 from a seed, seeds taken in global breadth-first order from the entry point (see
     // omen_builder_layout_order).
@@ -100,7 +116,7 @@ private:
     // Insert order_[ticket]; `concurrent`: other workers insert at the same time.
     void insert(Worker& w, uint32_t ticket, bool concurrent);
     void add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket);
-    void merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap);
+    void merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap, bool pad = false);
     void connect_unreachable(Worker& w);
     uint32_t* list(uint32_t i, uint32_t level) {
         return level == 0 ? reinterpret_cast<uint32_t*>(data_ + static_cast<size_t>(i) * stride_)
@@ -150,6 +166,8 @@ private:
 
     bool trained_ = false;
     bool quantized_construction_ = false;
+    uint32_t pad_from_ = kPadOwnListsFrom;
+    bool pad_ = false;  // pad own lists in this build (count() >= pad_from_)
     bool concurrent_ = false;
     std::vector<uint32_t> up_;
     std::vector<uint32_t> up_off_;
