@@ -285,6 +285,25 @@ OmenHnswGetScanSettings(OmenHnswScanSettings *settings)
 }
 
 /*
+ * OmenHnswScaleBeam
+ *		Widen a continuing scan's smallest beam for a graph of `nodes` nodes
+ *		(see OMENHNSW_BEAM_SCALE_NODES); settings as OmenHnswGetScanSettings
+ *		left them.
+ */
+void
+OmenHnswScaleBeam(OmenHnswScanSettings *settings, double nodes)
+{
+	double		least;
+
+	if (settings->iterative == OMENHNSW_ITERATIVE_OFF || settings->maxScanTuples != 0 ||
+		settings->memMultiplier != 0 || nodes <= OMENHNSW_BEAM_SCALE_NODES)
+		return;
+	least = OMENHNSW_MIN_BEAM_EF * pow(nodes / OMENHNSW_BEAM_SCALE_NODES, 0.7);
+	least = Min(least, OMENHNSW_MAX_MIN_BEAM_EF);
+	settings->beamEf = Max(settings->beamEf, (int) least);
+}
+
+/*
  * OmenHnswEfSearch
  *		The ef_search a scan uses: omenhnsw.ef_search, or the larger of it and
  *		pgvector's hnsw.ef_search when that is set to other than its default
@@ -561,6 +580,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	ntuples = Max(info->tuples, 1.0);
 	OmenHnswGetScanSettings(&settings);
+	OmenHnswScaleBeam(&settings, (double) meta.nodeCount);
 	m = meta.m > 0 ? meta.m : OMENHNSW_DEFAULT_M;
 	dim = meta.dim > 0 ? meta.dim : 128;
 	meta.quant = OmenHnswResolveQuant(meta.quant, dim);

@@ -438,6 +438,7 @@ StartSearch(IndexScanDesc scan)
 		MemoryContextSwitchTo(oldcxt);
 		return false;			/* empty index */
 	}
+	OmenHnswScaleBeam(&so->settings, (double) so->state.meta.nodeCount);
 
 	so->inputType = OmenHnswGetInputType(index);
 	if (!so->walk)
@@ -1156,6 +1157,10 @@ omenhnswendscan(IndexScanDesc scan)
 	if (so->skipped > 0)
 		elog(DEBUG1, "omenhnsw scan skipped " INT64_FORMAT " rows found after farther rows (strict_order)",
 			 so->skipped);
+	/* what a slow query did (batches held while rows waited for the margin) */
+	elog(DEBUG2, "omenhnsw scan: %d batches (%d pulled while rows waited), " INT64_FORMAT " candidates, " INT64_FORMAT " re-ranked, " INT64_FORMAT " returned; margins %g (overestimate) %g (bounds), floor %g",
+		 (int) so->batches, (int) so->heldBatches, (int64) so->visitedTuples,
+		 (int64) so->reranked, (int64) so->returned, so->maxOver, so->maxSpread, so->floor);
 	SaveLastScan(so);
 	OmenHnswStorageReleasePins(&so->storage);
 	if (so->locked)
