@@ -254,7 +254,7 @@ void Builder::add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t 
 
 // Node base's list l (locked by the caller) becomes the heuristic's choice, at most cap, among
 // w.cands (distances to base) and the ids already in l; with pad, padded to cap with what it
-// pruned (a new node's own list, see pad_own_lists_from).
+// pruned (a new node's own list, see Builder::kPadOwnListsFrom).
 void Builder::merge_list(Worker& w, uint32_t base, uint32_t* l, uint32_t cap, bool pad) {
     std::vector<Cand>& cs = w.cands;
     const size_t given = cs.size();

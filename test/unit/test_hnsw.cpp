@@ -29,9 +29,11 @@ omen_params_t params(uint32_t dim, uint32_t metric, uint32_t quant, uint64_t see
     return p;
 }
 
-std::unique_ptr<Builder> build(const Data& d, const omen_params_t& p, uint32_t threads, bool quant_construction = false) {
+std::unique_ptr<Builder> build(const Data& d, const omen_params_t& p, uint32_t threads, bool quant_construction = false,
+                               uint32_t pad_from = Builder::kPadOwnListsFrom) {
     auto b = std::make_unique<Builder>(p, size_t(1) << 32);
     b->set_quantized_construction(quant_construction);
+    b->set_pad_own_lists_from(pad_from);
     for (uint32_t i = 0; i < d.n; i++) EXPECT_EQ(b->add(d.row(i), i), OMEN_OK);
     uint32_t done = 0;
     // Several steps, to exercise resumption.
@@ -152,17 +154,9 @@ TEST(HnswGraph, PaddedOwnLists) {
     Data base = decaying_clusters(30000, dim, 4, 21);
     Data queries = decaying_clusters(300, dim, 4, 22);
     auto gt = brute_force(base, queries, OMEN_METRIC_L2, 10);
-    auto built = [&](uint32_t pad_from) {
-        auto b = std::make_unique<Builder>(params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE), size_t(1) << 32);
-        b->set_pad_own_lists_from(pad_from);
-        for (uint32_t i = 0; i < base.n; i++) EXPECT_EQ(b->add(base.row(i), i), OMEN_OK);
-        uint32_t done = 0;
-        EXPECT_EQ(b->build_step(1, base.n, &done), OMEN_OK);
-        return b;
-    };
     auto plain = build(base, params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE), 1);  // default threshold
-    auto never = built(UINT32_MAX);
-    auto padded = built(0);
+    auto never = build(base, params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE), 1, false, UINT32_MAX);
+    auto padded = build(base, params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE), 1, false, 0);
     std::vector<uint32_t> ids(base.n), nb, nb2;
     for (uint32_t i = 0; i < base.n; i++) ids[i] = shim_id(i);
     double deg_plain = 0, deg_padded = 0;
