@@ -12,7 +12,7 @@ PGXS_DIR=$(pg_config --pkglibdir)/pgxs
 work=$(mktemp -d /tmp/omendb-tap.XXXXXX)
 trap '[ -n "${KEEP_TAP:-}" ] || rm -rf "$work"' EXIT
 cp -r test/t "$work/t"
-cp -r test/data "$work/data"	# fixtures (006_slot_reuse.pl: a format 1 index image)
+cp -r test/data "$work/data"	# fixtures (006_slot_reuse.pl, 010_filter_layout.pl: index images)
 tests=()
 for name in "$@"; do tests+=("t/$(basename "$name")"); done
 [ ${#tests[@]} -gt 0 ] || tests=(t/*.pl)

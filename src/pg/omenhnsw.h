@@ -65,14 +65,15 @@
  * see it.
  *
  * Filter values (omenhnsw_filter.c): the values of a node's filter columns,
- * metapage attrSize bytes laid out as attrVersion says (0 and 0 without
- * filter columns), live in its element page's special area, in an array
- * after the page's OmenHnswPageOpaqueData: slot off - 1 for the item at
- * offset number off, attrCap slots (as many as level-0 records fit, fixed
- * when the page is initialised).  Kept apart from the records so that the
- * exact pass of a filtered scan reads a page's values as one short run of
- * cache lines: in the item, each node's values cost a cache miss (5 ms per
- * 100,000 nodes against 0.4 without).  Items are the core's records only.
+ * metapage attrSize bytes (0 and attrVersion 0 without filter columns),
+ * live in its element page's special area, in an array after the page's
+ * OmenHnswPageOpaqueData: slot off - 1 for the item at offset number off,
+ * attrCap slots (as many as level-0 records fit, fixed when the page is
+ * initialised), laid out by rows or by columns as attrVersion says ("Filter
+ * columns" below).  Kept apart from the records so that the exact pass of a
+ * filtered scan reads a page's values as a few short runs of cache lines: in
+ * the item, each node's values cost a cache miss (5 ms per 100,000 nodes
+ * against 0.4 without).  Items are the core's records only.
  *
  * All fields are in the server's native byte order, like every PostgreSQL
  * page; records are the core's little-endian byte strings.
@@ -220,10 +221,9 @@ OmenHnswIsElementPage(Page page)
 		OmenHnswPageGetOpaque(page)->pageId == OMENHNSW_PAGE_ID;
 }
 
-/* The filter values of the node at offset number off (1 .. attrCap) */
-#define OmenHnswPageAttrs(page, attrSize, off) \
-	((uint8 *) PageGetSpecialPointer(page) + sizeof(OmenHnswPageOpaqueData) + \
-	 (Size) ((off) - 1) * (attrSize))
+/* The filter-value array of an element page (attrCap slots) */
+#define OmenHnswPageAttrArray(page) \
+	((uint8 *) PageGetSpecialPointer(page) + sizeof(OmenHnswPageOpaqueData))
 
 /* ------------------------------------------------------------------------
  * Metapage contents (block 0, right after the page header)
@@ -525,8 +525,57 @@ typedef enum OmenHnswInputType
  * Filter columns (omenhnsw_filter.c)
  * ------------------------------------------------------------------------
  */
-#define OMENHNSW_ATTR_VERSION		1	/* metapage attrVersion of that layout */
 #define OMENHNSW_MAX_FILTER_COLUMNS 31
+
+/*
+ * The layouts of a page's filter-value array (metapage attrVersion).  A
+ * node's area is attrSize bytes: a 4-byte word of NULL bits, then 8-byte
+ * words (one per scalar column, two per array column; omenhnsw_filter.c).
+ *	ROWS (1, indexes built before the columns layout; their inserts keep
+ *	it until REINDEX): slot s (offset number s + 1) holds its node's area
+ *	at s * attrSize.
+ *	COLUMNS (2, what builds write): the NULL-bit words of all attrCap slots
+ *	first, then word 0 of every slot, word 1 of every slot, and so on: a
+ *	filter on one column reads 12 bytes per node instead of the whole area.
+ */
+#define OMENHNSW_ATTR_ROWS			1
+#define OMENHNSW_ATTR_COLUMNS		2
+#define OMENHNSW_ATTR_VERSION		OMENHNSW_ATTR_COLUMNS	/* new indexes */
+#define OMENHNSW_ATTR_NULLBITS		4	/* bytes of the NULL-bit word */
+
+/*
+ * Where byte `at` of slot's area lies in an array of attrCap slots (its
+ * offset from the array's start): at is 0 (the NULL bits) or the first byte
+ * of an 8-byte word.
+ */
+static inline Size
+OmenHnswAttrOffset(uint32 attrVersion, uint32 attrSize, uint32 attrCap,
+				   uint32 slot, uint32 at)
+{
+	if (attrVersion == OMENHNSW_ATTR_ROWS)
+		return (Size) slot * attrSize + at;
+	if (at == 0)
+		return (Size) slot * OMENHNSW_ATTR_NULLBITS;
+	return (Size) attrCap * OMENHNSW_ATTR_NULLBITS +
+		((Size) ((at - OMENHNSW_ATTR_NULLBITS) / 8) * attrCap + slot) * 8;
+}
+
+static inline uint8 *
+OmenHnswAttrAt(const uint8 *array, uint32 attrVersion, uint32 attrSize,
+			   uint32 attrCap, uint32 slot, uint32 at)
+{
+	return (uint8 *) array +
+		OmenHnswAttrOffset(attrVersion, attrSize, attrCap, slot, at);
+}
+
+/* The distance between the same byte of consecutive slots (see above) */
+static inline uint32
+OmenHnswAttrStride(uint32 attrVersion, uint32 attrSize, uint32 at)
+{
+	if (attrVersion == OMENHNSW_ATTR_ROWS)
+		return attrSize;
+	return at == 0 ? OMENHNSW_ATTR_NULLBITS : 8;
+}
 
 /* kinds of filter values (see omenhnsw_filter.c for the encodings) */
 #define OMENHNSW_ATTR_INT		1
@@ -573,14 +622,19 @@ typedef struct OmenHnswFilter
 	bool		lossy;			/* some key may pass nodes the clause rejects */
 	bool		never;			/* some key can match nothing (NULL argument) */
 	uint32		attrSize;
+	uint32		attrVersion;	/* the index's layout of filter values */
 } OmenHnswFilter;
 
 extern OmenHnswAttrLayout *OmenHnswAttrLayoutGet(Relation index);
 extern void OmenHnswAttrEncode(const OmenHnswAttrLayout *lay, Datum *values,
 							   bool *isnull, uint8 *out);
 extern OmenHnswFilter *OmenHnswFilterCreate(Relation index, ScanKey keys,
-											int nkeys, uint32 attrSize);
-extern bool OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs);
+											int nkeys, uint32 attrSize,
+											uint32 attrVersion);
+extern bool OmenHnswFilterMatch(const OmenHnswFilter *f, Page page,
+								OffsetNumber off);
+extern void OmenHnswPutAttrs(Page page, uint32 attrVersion, uint32 attrSize,
+							 OffsetNumber off, const uint8 *attrs);
 extern uint32 *OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f,
 									 uint32 freeGen, Size prefixLen, uint8 **prefixes,
 									 uint32 *count);

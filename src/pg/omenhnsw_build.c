@@ -351,8 +351,8 @@ WritePages(OmenHnswBuildState *bs)
 					 i, off, OmenHnswIdGetOffset(ids[i]));
 			}
 			if (meta.attrSize > 0)
-				memcpy(OmenHnswPageAttrs(BufferGetPage(buf), meta.attrSize, off),
-					   bs->attrs + (Size) i * meta.attrSize, meta.attrSize);
+				OmenHnswPutAttrs(BufferGetPage(buf), meta.attrVersion, meta.attrSize,
+								 off, bs->attrs + (Size) i * meta.attrSize);
 		}
 		if (BufferIsValid(buf))
 		{

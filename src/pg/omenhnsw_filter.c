@@ -16,7 +16,9 @@
  * them on the index's copy: a node that fails is traversed but never
  * returned, and its heap row is never read.
  *
- * Attribute area, attrVersion 1 (all fields native byte order, unaligned):
+ * Attribute area (all fields native byte order, unaligned), laid out in the
+ * page's array by rows (attrVersion 1) or by columns (2; omenhnsw.h, "Filter
+ * columns"):
  *	0		uint32		NULL bits: bit i set when filter column i is NULL
  *	4		per filter column, in column order, 8 or 16 bytes by kind:
  *		INT		int64: int2, int4, int8, bool, date, timestamp, timestamptz,
@@ -57,6 +59,7 @@
 #include "access/stratnum.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -77,8 +80,6 @@
 #define OMENHNSW_FILTER_OVERLAP	1	/* arrays */
 #define OMENHNSW_FILTER_CONTAINS 2
 #define OMENHNSW_FILTER_CONTAINED 3
-
-#define OMENHNSW_ATTR_NULLBITS	4
 
 /* The kind of values of type typid, or -1 when filter columns cannot hold it. */
 static int
@@ -375,34 +376,13 @@ StrategyHolds(int strategy, int cmp)
 }
 
 /*
- * Numeric values were rounded monotonically: x < c implies round(x) <=
- * round(c), so a rounded comparison may only be relaxed, never trusted.
- */
-static bool
-StrategyMayHold(int strategy, int cmp)
-{
-	switch (strategy)
-	{
-		case OMENHNSW_FILTER_LT:
-		case OMENHNSW_FILTER_LE:
-			return cmp <= 0;
-		case OMENHNSW_FILTER_EQ:
-			return cmp == 0;
-		case OMENHNSW_FILTER_GE:
-		case OMENHNSW_FILTER_GT:
-			return cmp >= 0;
-	}
-	return false;
-}
-
-/*
  * OmenHnswFilterCreate
  *		Compile a scan's keys on filter columns (in CurrentMemoryContext).
  *		NULL when there are none.
  */
 OmenHnswFilter *
 OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
-					 uint32 attrSize)
+					 uint32 attrSize, uint32 attrVersion)
 {
 	OmenHnswAttrLayout *lay;
 	OmenHnswFilter *f;
@@ -411,6 +391,12 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 	if (nkeys <= 0)
 		return NULL;
 	lay = OmenHnswAttrLayoutGet(index);
+	if (attrVersion != OMENHNSW_ATTR_ROWS && attrVersion != OMENHNSW_ATTR_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" has filter values in unknown layout %u",
+						RelationGetRelationName(index), attrVersion),
+				 errhint("REINDEX the index.")));
 	if (lay->size != attrSize)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
@@ -420,6 +406,7 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 	f = palloc0(sizeof(OmenHnswFilter));
 	f->keys = palloc0(sizeof(OmenHnswFilterKey) * nkeys);
 	f->attrSize = attrSize;
+	f->attrVersion = attrVersion;
 	for (i = 0; i < nkeys; i++)
 	{
 		ScanKey		sk = &keys[i];
@@ -526,101 +513,344 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 	return f;
 }
 
-/* One key against one node's attribute area. */
-static bool
-KeyMatches(const OmenHnswFilterKey *k, const uint8 *attrs)
+/*
+ * Matching runs of nodes.  The exact pass of a filtered scan evaluates the
+ * filter on every node of the index, so the keys are evaluated on a run of
+ * up to 64 consecutive attribute areas (a page's array, stride attrSize) at
+ * a time, one key after another, each with the strategy and kind resolved
+ * outside the loop over the nodes: one bit per node.  A single node (the
+ * graph search's check) is a run of one.
+ */
+
+/* bit i: StrategyHolds(strategy, x_i <=> c) for the int64 values at p */
+static uint64
+IntRun(const uint8 *p, uint32 stride, int n, int strategy, int64 c)
 {
-	const uint8 *p = attrs + k->column.offset;
+	uint64		r = 0;
+	int			i;
+
+#define OMENHNSW_INT_LOOP(test) \
+	for (i = 0; i < n; i++, p += stride) \
+	{ \
+		int64		x; \
+		memcpy(&x, p, 8); \
+		r |= (uint64) (test) << i; \
+	}
+	switch (strategy)
+	{
+		case OMENHNSW_FILTER_LT:
+			OMENHNSW_INT_LOOP(x < c);
+			break;
+		case OMENHNSW_FILTER_LE:
+			OMENHNSW_INT_LOOP(x <= c);
+			break;
+		case OMENHNSW_FILTER_EQ:
+			OMENHNSW_INT_LOOP(x == c);
+			break;
+		case OMENHNSW_FILTER_GE:
+			OMENHNSW_INT_LOOP(x >= c);
+			break;
+		case OMENHNSW_FILTER_GT:
+			OMENHNSW_INT_LOOP(x > c);
+			break;
+	}
+#undef OMENHNSW_INT_LOOP
+	return r;
+}
+
+/*
+ * The same for float8 values in PostgreSQL's order (CompareFloat): the
+ * plain comparison where neither side is NaN, CompareFloat where one is.
+ */
+static uint64
+FloatRun(const uint8 *p, uint32 stride, int n, int strategy, float8 c)
+{
+	uint64		r = 0;
+	int			i;
+
+	if (isnan(c))
+	{
+		for (i = 0; i < n; i++, p += stride)
+		{
+			float8		x;
+
+			memcpy(&x, p, 8);
+			r |= (uint64) StrategyHolds(strategy, CompareFloat(x, c)) << i;
+		}
+		return r;
+	}
+#define OMENHNSW_FLOAT_LOOP(test) \
+	for (i = 0; i < n; i++, p += stride) \
+	{ \
+		float8		x; \
+		memcpy(&x, p, 8); \
+		if (unlikely(isnan(x))) \
+			r |= (uint64) StrategyHolds(strategy, 1) << i; \
+		else \
+			r |= (uint64) (test) << i; \
+	}
+	switch (strategy)
+	{
+		case OMENHNSW_FILTER_LT:
+			OMENHNSW_FLOAT_LOOP(x < c);
+			break;
+		case OMENHNSW_FILTER_LE:
+			OMENHNSW_FLOAT_LOOP(x <= c);
+			break;
+		case OMENHNSW_FILTER_EQ:
+			OMENHNSW_FLOAT_LOOP(x == c);
+			break;
+		case OMENHNSW_FILTER_GE:
+			OMENHNSW_FLOAT_LOOP(x >= c);
+			break;
+		case OMENHNSW_FILTER_GT:
+			OMENHNSW_FLOAT_LOOP(x > c);
+			break;
+	}
+#undef OMENHNSW_FLOAT_LOOP
+	return r;
+}
+
+/*
+ * Numeric values were rounded monotonically: x < c implies round(x) <=
+ * round(c), so a comparison of rounded values may only be relaxed, never
+ * trusted: < is tested as <=, > as >=.
+ */
+static int
+RelaxedStrategy(int strategy)
+{
+	if (strategy == OMENHNSW_FILTER_LT)
+		return OMENHNSW_FILTER_LE;
+	if (strategy == OMENHNSW_FILTER_GT)
+		return OMENHNSW_FILTER_GE;
+	return strategy;
+}
+
+/*
+ * Where a run of slots of a page's filter-value array lies: the array, its
+ * slots and layout, and the first slot of the run.
+ */
+typedef struct AttrRun
+{
+	const uint8 *array;
+	uint32		version;
+	uint32		size;
+	uint32		cap;
+	uint32		first;
+} AttrRun;
+
+static inline const uint8 *
+RunAt(const AttrRun *a, uint32 at)
+{
+	return OmenHnswAttrAt(a->array, a->version, a->size, a->cap, a->first, at);
+}
+
+/* bit i: key k passes slot first + i of the run */
+static uint64
+KeyRun(const OmenHnswFilterKey *k, const AttrRun *a, int n)
+{
+	const uint8 *p = RunAt(a, k->column.offset);
+	uint32		stride = OmenHnswAttrStride(a->version, a->size, k->column.offset);
+	uint64		r = 0;
+	int			i;
 	int			j;
 
 	switch (k->column.kind)
 	{
 		case OMENHNSW_ATTR_INT:
-			{
-				int64		x;
-
-				memcpy(&x, p, 8);
-				for (j = 0; j < k->nvals; j++)
-				{
-					int64		c = (int64) k->vals[j];
-
-					if (StrategyHolds(k->strategy, x < c ? -1 : (x > c ? 1 : 0)))
-						return true;
-				}
-				return false;
-			}
+			for (j = 0; j < k->nvals; j++)
+				r |= IntRun(p, stride, n, k->strategy, (int64) k->vals[j]);
+			return r;
 		case OMENHNSW_ATTR_FLOAT:
 		case OMENHNSW_ATTR_NUMERIC:
 			{
-				float8		x;
+				int			strategy = k->column.kind == OMENHNSW_ATTR_FLOAT ?
+					k->strategy : RelaxedStrategy(k->strategy);
 
-				memcpy(&x, p, 8);
 				for (j = 0; j < k->nvals; j++)
 				{
 					float8		c;
-					int			cmp;
 
 					memcpy(&c, &k->vals[j], 8);
-					cmp = CompareFloat(x, c);
-					if (k->column.kind == OMENHNSW_ATTR_FLOAT ?
-						StrategyHolds(k->strategy, cmp) :
-						StrategyMayHold(k->strategy, cmp))
-						return true;
+					r |= FloatRun(p, stride, n, strategy, c);
 				}
-				return false;
+				return r;
 			}
 		case OMENHNSW_ATTR_HASH:
-			{
-				uint64		x;
-
-				memcpy(&x, p, 8);
-				for (j = 0; j < k->nvals; j++)
-					if (x == k->vals[j])
-						return true;
-				return false;
-			}
+			for (j = 0; j < k->nvals; j++)
+				r |= IntRun(p, stride, n, OMENHNSW_FILTER_EQ, (int64) k->vals[j]);
+			return r;
 		case OMENHNSW_ATTR_ARRAY:
 			{
-				uint64		s[2];
+				/* the signature's two words: consecutive in a row, apart by columns */
+				const uint8 *q = RunAt(a, k->column.offset + 8);
 
-				memcpy(s, p, 16);
-				switch (k->strategy)
+				for (i = 0; i < n; i++, p += stride, q += stride)
 				{
-					case OMENHNSW_FILTER_OVERLAP:
-						return ((s[0] & k->sig[0]) | (s[1] & k->sig[1])) != 0;
-					case OMENHNSW_FILTER_CONTAINS:
-						return ((k->sig[0] & ~s[0]) | (k->sig[1] & ~s[1])) == 0;
-					case OMENHNSW_FILTER_CONTAINED:
-						return ((s[0] & ~k->sig[0]) | (s[1] & ~k->sig[1])) == 0;
+					uint64		s[2];
+					bool		hit = false;
+
+					memcpy(&s[0], p, 8);
+					memcpy(&s[1], q, 8);
+					switch (k->strategy)
+					{
+						case OMENHNSW_FILTER_OVERLAP:
+							hit = ((s[0] & k->sig[0]) | (s[1] & k->sig[1])) != 0;
+							break;
+						case OMENHNSW_FILTER_CONTAINS:
+							hit = ((k->sig[0] & ~s[0]) | (k->sig[1] & ~s[1])) == 0;
+							break;
+						case OMENHNSW_FILTER_CONTAINED:
+							hit = ((s[0] & ~k->sig[0]) | (s[1] & ~k->sig[1])) == 0;
+							break;
+					}
+					r |= (uint64) hit << i;
 				}
-				return false;
+				return r;
 			}
 	}
-	return false;
+	return 0;
+}
+
+/*
+ * FilterRun
+ *		Bit i set when the node in slot a->first + i passes every key
+ *		(n <= 64).
+ */
+static uint64
+FilterRun(const OmenHnswFilter *f, const AttrRun *a, int n)
+{
+	uint64		pass;
+	uint32		keyColumns = 0;
+	const uint8 *p = RunAt(a, 0);
+	uint32		stride = OmenHnswAttrStride(a->version, a->size, 0);
+	int			i;
+
+	Assert(n >= 1 && n <= 64);
+	if (f->never)
+		return 0;
+	pass = n == 64 ? ~UINT64CONST(0) : (UINT64CONST(1) << n) - 1;
+	for (i = 0; i < f->nkeys; i++)
+		keyColumns |= (uint32) 1 << (f->keys[i].column.attno - 2);
+	/* a NULL in a searched column fails its (strict) operator */
+	for (i = 0; i < n; i++, p += stride)
+	{
+		uint32		nullbits;
+
+		memcpy(&nullbits, p, 4);
+		if (nullbits & keyColumns)
+			pass &= ~(UINT64CONST(1) << i);
+	}
+	for (i = 0; i < f->nkeys && pass != 0; i++)
+		pass &= KeyRun(&f->keys[i], a, n);
+	return pass;
 }
 
 /*
  * OmenHnswFilterMatch
- *		Whether a node whose attribute area is attrs passes every key.
+ *		Whether the node at offset number off of page (an element page with
+ *		filter values, off <= its attrCap) passes every key.
  */
 bool
-OmenHnswFilterMatch(const OmenHnswFilter *f, const uint8 *attrs)
+OmenHnswFilterMatch(const OmenHnswFilter *f, Page page, OffsetNumber off)
 {
-	uint32		nullbits;
+	AttrRun		a;
+
+	a.array = OmenHnswPageAttrArray(page);
+	a.version = f->attrVersion;
+	a.size = f->attrSize;
+	a.cap = OmenHnswPageGetOpaque(page)->attrCap;
+	a.first = off - 1;
+	return FilterRun(f, &a, 1) != 0;
+}
+
+/*
+ * OmenHnswPutAttrs
+ *		Write a node's attribute area (attrSize bytes, as OmenHnswAttrEncode
+ *		made it) into the slot of offset number off (<= attrCap) of page's
+ *		filter-value array, in the index's layout.
+ */
+void
+OmenHnswPutAttrs(Page page, uint32 attrVersion, uint32 attrSize,
+				 OffsetNumber off, const uint8 *attrs)
+{
+	uint8	   *array = OmenHnswPageAttrArray(page);
+	uint32		cap = OmenHnswPageGetOpaque(page)->attrCap;
+	uint32		at;
+
+	memcpy(OmenHnswAttrAt(array, attrVersion, attrSize, cap, off - 1, 0), attrs,
+		   OMENHNSW_ATTR_NULLBITS);
+	for (at = OMENHNSW_ATTR_NULLBITS; at + 8 <= attrSize; at += 8)
+		memcpy(OmenHnswAttrAt(array, attrVersion, attrSize, cap, off - 1, at),
+			   attrs + at, 8);
+}
+
+/*
+ * FilterSpans
+ *		The byte ranges (offset, length) of a filter-value array of attrCap
+ *		slots that f reads: the NULL-bit words and each searched column's
+ *		words by columns, the whole array by rows.  Returns how many.
+ */
+static int
+FilterSpans(const OmenHnswFilter *f, uint32 attrCap, uint32 spans[][2])
+{
+	int			n = 0;
 	int			i;
 
-	if (f->never)
-		return false;
-	memcpy(&nullbits, attrs, 4);
+	if (f->attrVersion == OMENHNSW_ATTR_ROWS)
+	{
+		spans[0][0] = 0;
+		spans[0][1] = attrCap * f->attrSize;
+		return 1;
+	}
+	spans[n][0] = 0;
+	spans[n++][1] = attrCap * OMENHNSW_ATTR_NULLBITS;
 	for (i = 0; i < f->nkeys; i++)
 	{
-		const OmenHnswFilterKey *k = &f->keys[i];
+		const OmenHnswAttrColumn *c = &f->keys[i].column;
+		uint32		off = OmenHnswAttrOffset(f->attrVersion, f->attrSize,
+											 attrCap, 0, c->offset);
+		int			j;
 
-		if (nullbits & ((uint32) 1 << (k->column.attno - 2)))
-			return false;
-		if (!KeyMatches(k, attrs))
-			return false;
+		for (j = 1; j < n && spans[j][0] != off; j++)
+			;
+		if (j < n)
+			continue;			/* a second key on the column */
+		spans[n][0] = off;
+		spans[n++][1] = attrCap * (c->kind == OMENHNSW_ATTR_ARRAY ? 16 : 8);
 	}
+	return n;
+}
+
+/*
+ * CollectNode
+ *		Append the node at offset off of page blkno to the exact pass's list
+ *		when it is a live node older than the reader (see
+ *		OmenHnswFilterCollect).  false when its record is shorter than
+ *		prefixLen: a corrupt index.
+ */
+static bool
+CollectNode(Page page, BlockNumber blkno, OffsetNumber off, uint32 freeGen,
+			Size prefixLen, uint8 *pre, uint32 *ids, uint32 *n)
+{
+	ItemId		itemid = PageGetItemId(page, off);
+	const uint8 *item;
+	uint64		payload;
+
+	if (!ItemIdIsNormal(itemid) || ItemIdGetLength(itemid) < 10)
+		return true;
+	item = (const uint8 *) PageGetItem(page, itemid);
+	memcpy(&payload, item, sizeof(uint64));
+	if (OmenHnswPayloadIsFree(payload) || omen_record_is_deleted(item) ||
+		OmenHnswGenAfter(OmenHnswPayloadGen(payload), freeGen))
+		return true;
+	if (pre != NULL)
+	{
+		if (ItemIdGetLength(itemid) < prefixLen)
+			return false;
+		memcpy(pre + (Size) *n * prefixLen, item, prefixLen);
+	}
+	ids[(*n)++] = OmenHnswMakeId(blkno, off);
 	return true;
 }
 
@@ -648,6 +878,15 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 	uint32		cap = 1024;
 	uint32	   *ids = palloc(sizeof(uint32) * cap);
 	uint8	   *pre = prefixLen > 0 ? palloc_extended(prefixLen * cap, MCXT_ALLOC_HUGE) : NULL;
+	Buffer		next = InvalidBuffer;
+	Size		arrayOff = 0;	/* where this page's value array starts */
+	uint32		spanCap = 0;	/* the attrCap spans[] were made for */
+	int			nspans = 0;
+	uint32		spans[OMENHNSW_MAX_FILTER_COLUMNS + 1][2];
+	AttrRun		run;
+
+	run.version = f->attrVersion;
+	run.size = f->attrSize;
 
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -655,9 +894,32 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 		Page		page;
 		OffsetNumber off;
 		OffsetNumber maxoff;
-		const uint8 *attrs;
 
 		CHECK_FOR_INTERRUPTS();
+		buf = BufferIsValid(next) ? next : OmenHnswReadHinted(index, index, blkno);
+		next = InvalidBuffer;
+		/*
+		 * Pin the next page and prefetch its header and the parts of its
+		 * value array the filter reads (where this page has them) while this
+		 * one is evaluated: without it the walk stalls on a cache miss every
+		 * few nodes.
+		 */
+		if (blkno + 1 < nblocks)
+		{
+			const char *np;
+			int			i;
+
+			next = OmenHnswReadHinted(index, index, blkno + 1);
+			np = (const char *) BufferGetPage(next);
+			__builtin_prefetch(np);
+			for (i = 0; i < nspans; i++)
+			{
+				uint32		l;
+
+				for (l = 0; l < spans[i][1]; l += 64)
+					__builtin_prefetch(np + arrayOff + spans[i][0] + l);
+			}
+		}
 		if (cap - n < OMENHNSW_MAX_ITEMS_PER_PAGE)
 		{
 			cap *= 2;
@@ -665,7 +927,6 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 			if (pre != NULL)
 				pre = repalloc_huge(pre, prefixLen * cap);
 		}
-		buf = OmenHnswReadHinted(index, index, blkno);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
 		if (PageIsNew(page) ||
@@ -675,39 +936,43 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 			continue;
 		}
 		maxoff = Min(PageGetMaxOffsetNumber(page), OmenHnswPageGetOpaque(page)->attrCap);
-		attrs = OmenHnswPageAttrs(page, f->attrSize, FirstOffsetNumber);
-		for (off = FirstOffsetNumber; off <= maxoff; off++, attrs += f->attrSize)
+		run.array = OmenHnswPageAttrArray(page);
+		run.cap = OmenHnswPageGetOpaque(page)->attrCap;
+		arrayOff = run.array - (const uint8 *) page;
+		if (run.cap != spanCap)
 		{
-			ItemId		itemid;
-			const uint8 *item;
-			uint64		payload;
+			nspans = FilterSpans(f, run.cap, spans);
+			spanCap = run.cap;
+		}
+		for (off = FirstOffsetNumber; off <= maxoff; off += 64)
+		{
+			uint64		pass;
 
 			/* the page's values are one array: most nodes fail on it alone */
-			if (!OmenHnswFilterMatch(f, attrs))
-				continue;
-			itemid = PageGetItemId(page, off);
-			if (!ItemIdIsNormal(itemid) || ItemIdGetLength(itemid) < 10)
-				continue;
-			item = (const uint8 *) PageGetItem(page, itemid);
-			memcpy(&payload, item, sizeof(uint64));
-			if (OmenHnswPayloadIsFree(payload) || omen_record_is_deleted(item) ||
-				OmenHnswGenAfter(OmenHnswPayloadGen(payload), freeGen))
-				continue;
-			if (pre != NULL)
+			run.first = off - 1;
+			pass = FilterRun(f, &run, Min(64, maxoff - off + 1));
+
+			while (pass != 0)
 			{
-				if (ItemIdGetLength(itemid) < prefixLen)
+				OffsetNumber at = off + pg_rightmost_one_pos64(pass);
+
+				pass &= pass - 1;
+				if (!CollectNode(page, blkno, at, freeGen, prefixLen,
+								 pre, ids, &n))
 				{
+					uint32		len = ItemIdGetLength(PageGetItemId(page, at));
+
 					UnlockReleaseBuffer(buf);
+					if (BufferIsValid(next))
+						ReleaseBuffer(next);
 					ereport(ERROR,
 							(errcode(ERRCODE_INDEX_CORRUPTED),
 							 errmsg("index \"%s\" has a record of %u bytes at block %u, offset %u; its nodes need at least %zu",
-									RelationGetRelationName(index), ItemIdGetLength(itemid),
-									blkno, off, prefixLen),
+									RelationGetRelationName(index), len,
+									blkno, at, prefixLen),
 							 errhint("REINDEX the index.")));
 				}
-				memcpy(pre + (Size) n * prefixLen, item, prefixLen);
 			}
-			ids[n++] = OmenHnswMakeId(blkno, off);
 		}
 		UnlockReleaseBuffer(buf);
 	}

@@ -659,13 +659,14 @@ StampRecord(uint8 *item, uint32 freeGen)
  *		slot, nothing written.
  */
 static bool
-PutAttrs(Page page, OffsetNumber off, const uint8 *attrs, uint32 attrSize)
+PutAttrs(Page page, OffsetNumber off, const uint8 *attrs, uint32 attrSize,
+		 uint32 attrVersion)
 {
 	if (attrSize == 0)
 		return true;
 	if (off > OmenHnswPageGetOpaque(page)->attrCap)
 		return false;
-	memcpy(OmenHnswPageAttrs(page, attrSize, off), attrs, attrSize);
+	OmenHnswPutAttrs(page, attrVersion, attrSize, off, attrs);
 	return true;
 }
 
@@ -762,7 +763,7 @@ ReuseSlot(Relation index, const uint8 *record, Size len, const uint8 *attrs,
 							RelationGetRelationName(index), blkno, off, level),
 					 errhint("REINDEX the index.")));
 		}
-		if (!PutAttrs(page, off, attrs, meta->attrSize))
+		if (!PutAttrs(page, off, attrs, meta->attrSize, meta->attrVersion))
 		{
 			PageWriteAbort(&pw);
 			ereport(ERROR,
@@ -809,6 +810,7 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
 	OffsetNumber offnum;
 	uint32		id;
 	uint32		attrSize;
+	uint32		attrVersion;
 	uint32		m;
 	uint16		attrCap;
 
@@ -825,6 +827,8 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
 	insertPage = OmenHnswPageGetMeta(BufferGetPage(metabuf))->insertPage;
 	attrSize = trainedMeta ? trainedMeta->attrSize :
 		OmenHnswPageGetMeta(BufferGetPage(metabuf))->attrSize;
+	attrVersion = trainedMeta ? trainedMeta->attrVersion :
+		OmenHnswPageGetMeta(BufferGetPage(metabuf))->attrVersion;
 	m = trainedMeta ? trainedMeta->m : OmenHnswPageGetMeta(BufferGetPage(metabuf))->m;
 	UnlockReleaseBuffer(metabuf);
 	/* the level-0 record size: records are prefix + 4 (2m + level m) bytes */
@@ -871,7 +875,7 @@ OmenHnswAddRecord(Relation index, const uint8 *record, Size len,
 		memcpy(meta, trainedMeta, sizeof(OmenHnswMetaPageData));
 		meta = OmenHnswMetaForWrite(pw.pages[pw.nbuf - 1]);
 	}
-	if (!PutAttrs(page, offnum, attrs, attrSize))
+	if (!PutAttrs(page, offnum, attrs, attrSize, attrVersion))
 	{
 		PageWriteAbort(&pw);
 		elog(ERROR, "omenhnsw: block %u of index \"%s\" has no filter-value slot for offset %u",

@@ -485,7 +485,8 @@ StartSearch(IndexScanDesc scan)
 	OmenHnswStorageInit(&so->storage, index, so->state.index, &so->state.meta);
 	OmenHnswStorageEnablePins(&so->storage, so->queryCxt);
 	so->filter = OmenHnswFilterCreate(index, scan->keyData, scan->numberOfKeys,
-									  so->state.meta.attrSize);
+									  so->state.meta.attrSize,
+									  so->state.meta.attrVersion);
 	so->storage.filter = so->filter;
 	if (so->filter != NULL && so->filter->never)
 	{

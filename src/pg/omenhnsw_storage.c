@@ -386,8 +386,7 @@ OmenHnswStorageRead(void *ctx, const uint32_t *ids, uint32_t n, uint8_t *out,
 			{
 				storage->filterChecks++;
 				if (offnum <= OmenHnswPageGetOpaque(page)->attrCap &&
-					OmenHnswFilterMatch(storage->filter,
-										OmenHnswPageAttrs(page, storage->attrSize, offnum)))
+					OmenHnswFilterMatch(storage->filter, page, offnum))
 					storage->filterPasses++;
 				else
 					omen_record_set_rejected(out + (Size) i * stride);

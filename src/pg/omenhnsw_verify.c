@@ -210,7 +210,8 @@ CheckMeta(VerifyState *vs, Page page)
 			   sizeof(OmenHnswMetaPageData) - OMENHNSW_META_V1_SIZE);
 	meta = &vs->meta;
 	if (meta->attrVersion == 0 ? meta->attrSize != 0 :
-		(meta->attrVersion != OMENHNSW_ATTR_VERSION ||
+		((meta->attrVersion != OMENHNSW_ATTR_ROWS &&
+		  meta->attrVersion != OMENHNSW_ATTR_COLUMNS) ||
 		 meta->attrSize != OmenHnswAttrLayoutGet(vs->index)->size))
 		Corrupt(vs, OMENHNSW_METAPAGE_BLKNO, InvalidOffsetNumber, "unknown per-node attribute area");
 	if (meta->freeGen > OMENHNSW_GEN_MASK)
