@@ -427,11 +427,15 @@ typedef struct omen_insert_plan
  * Inserts may run concurrently: each edit carries the record it was computed from (base).  The
  * shim writes an edit only while the stored record still equals its base (omen_record_same), and
  * otherwise asks omen_link_plan for a new edit from a fresh read.
+ *
+ * nodes: how many nodes the index holds (deleted ones included).  Graphs of 150,000 nodes or more
+ * pad the new node's layer-0 list to its 2m slots with the nearest candidates the neighbour
+ * heuristic pruned, as their bulk build does; only the first m chosen get back-links.
  */
 omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *storage,
 							   uint32_t entry, uint32_t entry_level, const float *vec,
 							   uint64_t payload, uint32_t new_id, uint32_t new_level,
-							   omen_insert_plan_t **out);
+							   uint64_t nodes, omen_insert_plan_t **out);
 
 /*
  * Plan the repair of node `id` (a live node) after some of its neighbours were marked deleted:

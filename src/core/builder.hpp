@@ -82,7 +82,7 @@ public:
     // rows of low intrinsic dimension lost recall (0.986 -> 0.973 at ef 24).  Padding every list,
     // back-link merges too (as pgvector does), gained 0.003 more at ef 400 on 1,000,000 rows for
     // 1.6x the build time.  See bench/results/graph.md.  Call before add().
-    static constexpr uint32_t kPadOwnListsFrom = 150000;
+    static constexpr uint32_t kPadOwnListsFrom = core::kPadOwnListsFrom;
     void set_pad_own_lists_from(uint32_t n) { pad_from_ = n; }
 
     // Storage order (after the build): groups of `group` nodes, each grown breadth-first over

@@ -375,14 +375,14 @@ void omen_scan_free(omen_scan_t* scan) { delete scan; }
 
 omen_status_t omen_insert_plan(const omen_index_t* index, const omen_storage_t* storage, uint32_t entry,
                                uint32_t entry_level, const float* vec, uint64_t payload, uint32_t new_id,
-                               uint32_t new_level, omen_insert_plan_t** out) {
+                               uint32_t new_level, uint64_t nodes, omen_insert_plan_t** out) {
     try {
         if (!out) return OMEN_ERR_INVALID;
         *out = nullptr;
         if (!index || !storage || !storage->read || !vec) return OMEN_ERR_INVALID;
         Plan p;
-        omen_status_t st =
-            omendb::core::plan_insert(index->ix, storage, entry, entry_level, vec, payload, new_id, new_level, p);
+        omen_status_t st = omendb::core::plan_insert(index->ix, storage, entry, entry_level, vec, payload, new_id,
+                                                     new_level, nodes, p);
         if (st != OMEN_OK) return st;
         return to_plan(p, out);
     }

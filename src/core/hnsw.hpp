@@ -272,6 +272,12 @@ bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t 
 // hard that lists stay short and searches miss (pgvector's recall test, 10,000 3-d rows: recall@20
 // 0.895-0.9675 without).  For the metrics it costs build time (siftsmall: 0.25 -> 0.50 s) and QPS
 // at equal recall, for no gain.
+// Graphs of at least this many nodes pad each new node's own layer-0 list, in a bulk build
+// (Builder) and in a later insert (plan_insert): the heuristic's choice padded to the layer's 2m
+// slots with the nearest candidates it pruned; only the first m get a back-link.  See
+// Builder::set_pad_own_lists_from for the measurements behind it.
+constexpr uint32_t kPadOwnListsFrom = 150000;
+
 // extend_heuristic: the same, appending to a list that already holds kept neighbours (out), each
 // candidate judged against everything kept so far.  A repair keeps a node's live neighbours this way
 // and replaces only its deleted ones.

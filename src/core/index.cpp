@@ -498,7 +498,8 @@ bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32
 }  // namespace
 
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
-                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan) {
+                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, uint64_t nodes,
+                          Plan& plan) {
     const Layout& lay = ix.layout();
     const Quantizer& qz = ix.qz;
     if (new_level > lay.max_level || new_id == kInvalid) return OMEN_ERR_INVALID;
@@ -537,12 +538,17 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
         cands.clear();
         for (const Cand& c : found)
             if (c.id != new_id && !rec_deleted(g.prefix(c.id))) cands.push_back(c);
-        select_heuristic(cands, ix.params.m, pair, selected, ix.keep_pruned());
+        // Padded (a large graph, layer 0): up to 2m chosen, the heuristic's first, then the
+        // nearest it pruned; only the first m get back-links (kPadOwnListsFrom).
+        const bool pad = lv == 0 && nodes >= kPadOwnListsFrom;
+        select_heuristic(cands, pad ? lay.slots(0) : ix.params.m, pair, selected, pad || ix.keep_pruned());
+        const size_t nback = pad ? std::min<size_t>(selected.size(), ix.params.m) : selected.size();
         write_list(lay, rec.data(), lv, selected);
         g.put(new_id, rec.data());
 
         dropped.clear();
-        for (const Cand& sc : selected) {
+        for (size_t si = 0; si < nback; si++) {
+            const Cand& sc = selected[si];
             auto it = edit_idx.find(sc.id);
             if (it == edit_idx.end()) {
                 Edit e;
@@ -559,10 +565,10 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
         }
         // If no neighbour kept the new node on layer 0, nothing links to it: the nearest takes it in
         // the place of its farthest kept node, which then counts as dropped.
-        if (lv == 0 && !selected.empty()) {
+        if (lv == 0 && nback > 0) {
             bool linked = false;
-            for (const Cand& sc : selected) {
-                read_list(lay, plan.edits[edit_idx.at(sc.id)].image.data(), 0, lst);
+            for (size_t si = 0; si < nback; si++) {
+                read_list(lay, plan.edits[edit_idx.at(selected[si].id)].image.data(), 0, lst);
                 if (std::find(lst.begin(), lst.end(), new_id) != lst.end()) linked = true;
             }
             if (!linked) {
@@ -578,14 +584,21 @@ omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t en
         // A neighbour's list that made room for the new node dropped a node, which may have been
         // that node's last in-link: a node nothing links to is invisible to every scan.  The new
         // node lies where the dropped one was linked from, and its list has room (it chose at most
-        // m of its slots), so it links the dropped nodes itself.
-        std::vector<Cand> own = selected;
+        // m of its slots, or padded past m with nodes that have in-links), so it links the dropped
+        // nodes itself, before any padding.
+        std::vector<Cand> own(selected.begin(), selected.begin() + static_cast<std::ptrdiff_t>(nback));
         for (uint32_t x : dropped) {
             if (own.size() >= lay.slots(lv)) break;
             if (std::none_of(own.begin(), own.end(), [x](const Cand& c) { return c.id == x; }))
                 own.push_back(Cand{0.0f, x});
         }
-        if (own.size() > selected.size()) {
+        const bool relinked = own.size() > nback;
+        for (size_t si = nback; si < selected.size() && own.size() < lay.slots(lv); si++) {
+            const uint32_t x = selected[si].id;
+            if (std::none_of(own.begin(), own.end(), [x](const Cand& c) { return c.id == x; }))
+                own.push_back(selected[si]);
+        }
+        if (relinked) {
             write_list(lay, rec.data(), lv, own);
             g.put(new_id, rec.data());
         }

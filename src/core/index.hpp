@@ -200,8 +200,11 @@ struct Plan {
 };
 
 // 0 = ok, otherwise an omen_status_t.
+// nodes: how many nodes the graph holds; from kPadOwnListsFrom on, the new node's layer-0 list is
+// padded as a bulk build of that size would pad it.
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
-                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, Plan& plan);
+                          const float* vec, uint64_t payload, uint32_t new_id, uint32_t new_level, uint64_t nodes,
+                          Plan& plan);
 omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id, Plan& plan);
 // Re-plan one back-link edit of an insert from a fresh read of node id: link new_id into its lists
 // on the levels in `levels` (at most one edit; none when nothing is left to do).

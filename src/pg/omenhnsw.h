@@ -272,6 +272,22 @@ typedef struct OmenHnswMetaPageData
 											 * head says) */
 } OmenHnswMetaPageData;
 
+/*
+ * Slots that hold a node (live or deleted): every record ever written less
+ * the free slots.  The graph's size for the core's insert plans.
+ */
+static inline uint64
+OmenHnswOccupiedSlots(const OmenHnswMetaPageData *meta)
+{
+	uint64		n = meta->nodeCount;
+	int			lv;
+
+	if (meta->version >= 2)
+		for (lv = 0; lv < OMENHNSW_LEVELS; lv++)
+			n -= Min(n, (uint64) meta->freeCount[lv]);
+	return n;
+}
+
 /* metapage bytes of format 1 (before freeGen) */
 #define OMENHNSW_META_V1_SIZE	offsetof(OmenHnswMetaPageData, freeGen)
 

@@ -242,7 +242,7 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),
-						  OMEN_PENDING_ID, level, &plan);
+						  OMEN_PENDING_ID, level, OmenHnswOccupiedSlots(&state.meta), &plan);
 	planHandle->ptr = plan;
 	OmenHnswCheckStatus(st, &storage, "planning an insert");
 	if (plan->record == NULL || plan->record_len != len)

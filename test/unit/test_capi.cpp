@@ -38,6 +38,7 @@ struct Shim {
     MemStorage store;
     omen_index_t* ix = nullptr;
     uint32_t entry = OMEN_INVALID_ID, entry_level = 0;
+    uint64_t nodes = 0;  // the count insert plans are given (padding from 150,000)
     std::vector<uint8_t> quantizer;
     ~Shim() { omen_index_free(ix); }
 
@@ -72,7 +73,7 @@ struct Shim {
     omen_status_t insert(const float* v, uint64_t payload, uint32_t id, double u) {
         uint32_t level = omen_index_random_level(ix, u);
         omen_insert_plan_t* plan = nullptr;
-        omen_status_t s = omen_insert_plan(ix, &store.st, entry, entry_level, v, payload, id, level, &plan);
+        omen_status_t s = omen_insert_plan(ix, &store.st, entry, entry_level, v, payload, id, level, nodes, &plan);
         if (s != OMEN_OK) return s;
         EXPECT_EQ(plan->record_len, omen_index_record_size(ix, level));
         EXPECT_EQ(omen_record_level(plan->record), level);
@@ -274,6 +275,67 @@ TEST(CApi, InsertFromEmpty) {
         std::printf("  insert-only index quant=%u recall@10: %.3f\n", quant, r);
         EXPECT_GE(r, quant == OMEN_QUANT_NONE ? 0.95 : 0.85);
     }
+}
+
+// Inserts into a graph the shim says holds 150,000 nodes or more pad the new node's layer-0 list to
+// its 2m slots, as a bulk build of that size does, with back-links from at most m neighbours;
+// below that a new node keeps the heuristic's choice (at most m, plus nodes it relinks).  Both find
+// what they inserted.  Same base graph, same inserts, same levels.
+TEST(CApi, InsertsPadOwnListsOnLargeGraphs) {
+    const uint32_t dim = 32;
+    Data base = make_data(2000, dim, 20, 91);
+    Data extra = make_data(300, dim, 20, 92);
+    auto vecs = rows(base, &extra);
+    double mean_links[2] = {0, 0};
+    double self_found[2] = {0, 0};
+    for (int padded = 0; padded < 2; padded++) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE);
+        s.build(base, 1);
+        s.nodes = padded ? 150000 : 149999;
+        const uint32_t m = s.p.m;
+        std::mt19937_64 rng(9);
+        std::uniform_real_distribution<double> uni(0, 1);
+        uint32_t level0 = 0, max_edits = 0;
+        for (uint32_t i = 0; i < extra.n; i++) {
+            const uint32_t id = shim_id(base.n + i);
+            const uint32_t level = omen_index_random_level(s.ix, uni(rng));
+            omen_insert_plan_t* plan = nullptr;
+            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, extra.row(i), 1000 + base.n + i,
+                                       id, level, s.nodes, &plan),
+                      OMEN_OK);
+            if (level == 0) max_edits = std::max(max_edits, plan->n_edits);
+            s.store.apply(plan, id);
+            if (plan->new_entry) {
+                s.entry = id;
+                s.entry_level = level;
+            }
+            omen_insert_plan_free(plan);
+            if (level != 0) continue;
+            const std::vector<uint32_t> links = record_links(s.store.recs[id], omen_index_prefix_size(s.ix));
+            level0++;
+            mean_links[padded] += links.size();
+            if (padded) {
+                EXPECT_EQ(links.size(), 2u * m) << "inserted node " << i;
+            }
+            EXPECT_EQ(std::set<uint32_t>(links.begin(), links.end()).size(), links.size());
+        }
+        mean_links[padded] /= level0;
+        // back-links (edits) from the first m chosen, plus the nearest taking the node in
+        if (padded) {
+            EXPECT_LE(max_edits, m + 1);
+        }
+        for (uint32_t i = 0; i < extra.n; i++) {
+            auto got = s.knn(extra.row(i), 1, 40, 10, vecs);
+            self_found[padded] += !got.empty() && got[0] == base.n + i;
+        }
+        self_found[padded] /= extra.n;
+    }
+    std::printf("  layer-0 links of inserted nodes: %.1f unpadded, %.1f padded; found themselves %.3f / %.3f\n",
+                mean_links[0], mean_links[1], self_found[0], self_found[1]);
+    EXPECT_LT(mean_links[0], 2.0 * params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE).m - 2);
+    EXPECT_GE(self_found[0], 0.99);
+    EXPECT_GE(self_found[1], 0.99);
 }
 
 // Quantizer refresh (omenhnsw_refresh.c): an index trained on one vector, given every vector's sum
@@ -501,12 +563,12 @@ TEST(CApi, ConcurrentInsertEdits) {
         omen_insert_plan_t* pa = nullptr;
         omen_insert_plan_t* pb = nullptr;
         // Both planned before either writes.
-        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, va.data(), a, a, 0, &pa), OMEN_OK);
-        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, b, 0, &pb), OMEN_OK);
+        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, va.data(), a, a, 0, 0, &pa), OMEN_OK);
+        ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, b, 0, 0, &pb), OMEN_OK);
         {
             // Planned before the id is known, then bound to it: the same plan.
             omen_insert_plan_t* pp = nullptr;
-            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, OMEN_PENDING_ID, 0, &pp),
+            ASSERT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, vb.data(), b, OMEN_PENDING_ID, 0, 0, &pp),
                       OMEN_OK);
             omen_insert_plan_bind(s.ix, pp, b);
             ASSERT_EQ(pp->n_edits, pb->n_edits);
@@ -728,7 +790,7 @@ TEST(CApi, StorageFailure) {
 
             s.store.reads = 0;
             omen_insert_plan_t* plan = reinterpret_cast<omen_insert_plan_t*>(1);
-            EXPECT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, base.row(2), 7, 99999, 0, &plan),
+            EXPECT_EQ(omen_insert_plan(s.ix, &s.store.st, s.entry, s.entry_level, base.row(2), 7, 99999, 0, 0, &plan),
                       OMEN_ERR_STORAGE);
             EXPECT_EQ(plan, nullptr);
 
