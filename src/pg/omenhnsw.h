@@ -639,6 +639,7 @@ typedef struct OmenHnswFilter
 	bool		never;			/* some key can match nothing (NULL argument) */
 	uint32		attrSize;
 	uint32		attrVersion;	/* the index's layout of filter values */
+	uint32		keyColumns;		/* bit i: some key searches filter column i */
 } OmenHnswFilter;
 
 extern OmenHnswAttrLayout *OmenHnswAttrLayoutGet(Relation index);

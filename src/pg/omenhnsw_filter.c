@@ -447,6 +447,7 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 				elog(ERROR, "omenhnsw: unknown array filter strategy %d", k->strategy);
 			ArraySignature(c, sk->sk_argument, k->sig);
 			k->nvals = 1;
+			f->keyColumns |= (uint32) 1 << (sk->sk_attno - 2);
 			f->nkeys++;
 			continue;
 		}
@@ -508,6 +509,7 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 			f->never = true;	/* = ANY('{}') or only NULLs */
 			continue;
 		}
+		f->keyColumns |= (uint32) 1 << (sk->sk_attno - 2);
 		f->nkeys++;
 	}
 	return f;
@@ -521,6 +523,20 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
  * outside the loop over the nodes: one bit per node.  A single node (the
  * graph search's check) is a run of one.
  */
+
+/*
+ * The five comparisons of x (a node's value) with c, each its own loop
+ * LOOP(test) over the run, so the strategy is resolved once per run.
+ */
+#define OMENHNSW_BY_STRATEGY(strategy, LOOP) \
+	switch (strategy) \
+	{ \
+		case OMENHNSW_FILTER_LT: LOOP(x < c); break; \
+		case OMENHNSW_FILTER_LE: LOOP(x <= c); break; \
+		case OMENHNSW_FILTER_EQ: LOOP(x == c); break; \
+		case OMENHNSW_FILTER_GE: LOOP(x >= c); break; \
+		case OMENHNSW_FILTER_GT: LOOP(x > c); break; \
+	}
 
 /* bit i: StrategyHolds(strategy, x_i <=> c) for the int64 values at p */
 static uint64
@@ -536,24 +552,7 @@ IntRun(const uint8 *p, uint32 stride, int n, int strategy, int64 c)
 		memcpy(&x, p, 8); \
 		r |= (uint64) (test) << i; \
 	}
-	switch (strategy)
-	{
-		case OMENHNSW_FILTER_LT:
-			OMENHNSW_INT_LOOP(x < c);
-			break;
-		case OMENHNSW_FILTER_LE:
-			OMENHNSW_INT_LOOP(x <= c);
-			break;
-		case OMENHNSW_FILTER_EQ:
-			OMENHNSW_INT_LOOP(x == c);
-			break;
-		case OMENHNSW_FILTER_GE:
-			OMENHNSW_INT_LOOP(x >= c);
-			break;
-		case OMENHNSW_FILTER_GT:
-			OMENHNSW_INT_LOOP(x > c);
-			break;
-	}
+	OMENHNSW_BY_STRATEGY(strategy, OMENHNSW_INT_LOOP);
 #undef OMENHNSW_INT_LOOP
 	return r;
 }
@@ -589,24 +588,7 @@ FloatRun(const uint8 *p, uint32 stride, int n, int strategy, float8 c)
 		else \
 			r |= (uint64) (test) << i; \
 	}
-	switch (strategy)
-	{
-		case OMENHNSW_FILTER_LT:
-			OMENHNSW_FLOAT_LOOP(x < c);
-			break;
-		case OMENHNSW_FILTER_LE:
-			OMENHNSW_FLOAT_LOOP(x <= c);
-			break;
-		case OMENHNSW_FILTER_EQ:
-			OMENHNSW_FLOAT_LOOP(x == c);
-			break;
-		case OMENHNSW_FILTER_GE:
-			OMENHNSW_FLOAT_LOOP(x >= c);
-			break;
-		case OMENHNSW_FILTER_GT:
-			OMENHNSW_FLOAT_LOOP(x > c);
-			break;
-	}
+	OMENHNSW_BY_STRATEGY(strategy, OMENHNSW_FLOAT_LOOP);
 #undef OMENHNSW_FLOAT_LOOP
 	return r;
 }
@@ -721,7 +703,6 @@ static uint64
 FilterRun(const OmenHnswFilter *f, const AttrRun *a, int n)
 {
 	uint64		pass;
-	uint32		keyColumns = 0;
 	const uint8 *p = RunAt(a, 0);
 	uint32		stride = OmenHnswAttrStride(a->version, a->size, 0);
 	int			i;
@@ -730,15 +711,13 @@ FilterRun(const OmenHnswFilter *f, const AttrRun *a, int n)
 	if (f->never)
 		return 0;
 	pass = n == 64 ? ~UINT64CONST(0) : (UINT64CONST(1) << n) - 1;
-	for (i = 0; i < f->nkeys; i++)
-		keyColumns |= (uint32) 1 << (f->keys[i].column.attno - 2);
 	/* a NULL in a searched column fails its (strict) operator */
 	for (i = 0; i < n; i++, p += stride)
 	{
 		uint32		nullbits;
 
 		memcpy(&nullbits, p, 4);
-		if (nullbits & keyColumns)
+		if (nullbits & f->keyColumns)
 			pass &= ~(UINT64CONST(1) << i);
 	}
 	for (i = 0; i < f->nkeys && pass != 0; i++)
