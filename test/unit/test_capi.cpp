@@ -472,7 +472,7 @@ TEST(CApi, ReconnectUnreachable) {
 TEST(CApi, ResumedScanReturnsEverything) {
     const uint32_t dim = 16;
     Data base = make_data(700, dim, 7, 51);
-    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_BINARY}) {
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_BINARY, OMEN_QUANT_RABITQ}) {
         Shim s;
         s.p = params(dim, OMEN_METRIC_L2, quant);
         s.build(base, 1);
@@ -484,6 +484,8 @@ TEST(CApi, ResumedScanReturnsEverything) {
         for (uint32_t batch : {1u, 7u, 64u, 1000u}) {
             omen_scan_t* sc = nullptr;
             ASSERT_EQ(omen_scan_begin(s.ix, &s.store.st, s.entry, s.entry_level, base.row(3), 20, &sc), OMEN_OK);
+            // rabitq as the shim runs it: with lower bounds, which settle after one expansion
+            if (quant == OMEN_QUANT_RABITQ) omen_scan_set_bound_sigmas(sc, 2.5f);
             std::set<uint32_t> seen;
             std::vector<omen_candidate_t> c(batch);
             uint32_t n = 0, calls = 0, late = 0, total = 0;
@@ -512,7 +514,10 @@ TEST(CApi, ResumedScanReturnsEverything) {
             // (the old continuation handed out about a third of the nodes after a closer one)
             // (binary codes estimate coarsely: a few late ones, 9-12 of 560 here; 12 since deleted nodes
             // no longer wait to be handed out, which made the scan expand a little further)
-            EXPECT_LE(late, quant == OMEN_QUANT_NONE ? total / 100 : total / 40) << "batch " << batch << " quant " << quant;
+            // (rabitq with bounds settles after one expansion, not four: 25-27 late of 560 in batches
+            // of 1 and 7, against 0-1 with four; the shim's hold allows for them, see kSettleBudgetBounded)
+            const uint32_t late_max = quant == OMEN_QUANT_NONE ? total / 100 : quant == OMEN_QUANT_BINARY ? total / 40 : total / 16;
+            EXPECT_LE(late, late_max) << "batch " << batch << " quant " << quant;
             uint32_t n2 = 1;
             ASSERT_EQ(omen_scan_next(sc, c.data(), batch, &n2), OMEN_OK);
             EXPECT_EQ(n2, 0u);
