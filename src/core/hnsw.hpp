@@ -97,6 +97,12 @@ public:
     }
     size_t size() const { return size_; }
     size_t bytes() const { return slots_.capacity() * sizeof(uint32_t); }
+    // Room for n ids without growing (call while empty).
+    void reserve(size_t n) {
+        size_t cap = slots_.size();
+        while (cap < 2 * n) cap *= 2;
+        if (cap > slots_.size() && size_ == 0) slots_.assign(cap, kInvalid);
+    }
 
 private:
     static size_t hash(uint32_t x) {

@@ -105,6 +105,15 @@ Scan::Scan(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t e
     : ix_(ix), st_(*st), entry_(entry), entry_level_(entry_level), ef_(ef < 1 ? 1 : ef), walk_(query == nullptr) {
     if (!walk_) qd_.init(ix.qz, query);
     if (entry_level_ > ix.layout().max_level) entry_level_ = ix.layout().max_level;
+    // A LIMIT 10 search discovers about 48 nodes per unit of ef (siftsmall at ef 40: 119 expansions,
+    // 1,900 nodes): room for them up front, instead of growing the set and heaps from empty on every
+    // query (6% of a query's time at 10,000 rows)
+    if (!walk_) {
+        const size_t expect = std::min<size_t>(static_cast<size_t>(ef_) * 48, size_t{1} << 15);
+        visited_.reserve(expect);
+        pending_.reserve(expect);
+        frontier_.reserve(expect);
+    }
 }
 
 size_t Scan::memory() const {

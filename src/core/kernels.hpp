@@ -25,6 +25,9 @@ struct KernelTable {
     // Sum of q[i] over the set bits i of code (bit i = byte i/8, bit i%8, LSB first); n = dims.
     // The building block of asymmetric float-query x bit-code estimators.
     float (*masked_sum)(const float* q, const std::uint8_t* code, std::size_t n);
+    // The seven bit counts of the symmetric 2-bit code estimate (see bit_counts.hpp).
+    void (*code_pair_counts)(const std::uint8_t* sa, const std::uint8_t* la, const std::uint8_t* sb,
+                             const std::uint8_t* lb, std::uint32_t bits, std::uint64_t out[7]);
 };
 
 enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };

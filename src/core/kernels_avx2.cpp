@@ -2,6 +2,7 @@
 // translation unit built with -mavx2 -mfma; everything lives in its own namespace so no inline code
 // compiled for AVX2 leaks into code that runs on older CPUs.  Includes no PostgreSQL headers.
 #include "core/kernels.hpp"
+#include "core/bit_counts.hpp"
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <simde/x86/avx2.h>
@@ -96,16 +97,7 @@ void cosine_parts(const float* a, const float* b, std::size_t n, float out[3]) {
 }
 
 std::uint64_t hamming(const std::uint8_t* a, const std::uint8_t* b, std::size_t nbytes) {
-    std::uint64_t s = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= nbytes; i += 8) {
-        std::uint64_t x, y;
-        __builtin_memcpy(&x, a + i, 8);
-        __builtin_memcpy(&y, b + i, 8);
-        s += std::uint64_t(__builtin_popcountll(x ^ y));
-    }
-    for (; i < nbytes; i++) s += std::uint64_t(__builtin_popcount(unsigned(a[i] ^ b[i])));
-    return s;
+    return hamming_words_impl(a, b, 0, nbytes);
 }
 
 float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
@@ -123,7 +115,8 @@ float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
     return s;
 }
 
-const KernelTable kTable = {"avx2", l2sq, dot, l1, cosine_parts, hamming, masked_sum};
+const KernelTable kTable = {"avx2", l2sq, dot, l1, cosine_parts, hamming, masked_sum,
+                             code_pair_counts_impl};
 
 }  // namespace
 }  // namespace omendb::core::avx2

@@ -2,6 +2,7 @@
 // CPU, they are the ground truth the SIMD kernels are tested against, and `omendb.simd = scalar`
 // selects them at run time.  Includes no PostgreSQL headers.
 #include "core/kernels.hpp"
+#include "core/bit_counts.hpp"
 
 namespace omendb::core {
 namespace {
@@ -61,7 +62,8 @@ float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
     return float(s);
 }
 
-const KernelTable kTable = {"scalar", l2sq, dot, l1, cosine_parts, hamming, masked_sum};
+const KernelTable kTable = {"scalar", l2sq, dot, l1, cosine_parts, hamming, masked_sum,
+                             code_pair_counts_impl};
 
 }  // namespace
 

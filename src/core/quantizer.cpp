@@ -266,26 +266,10 @@ float Quantizer::pair(const uint8_t* pa, const uint8_t* pb) const {
     const uint8_t* la = sa + layout.plane_bytes;
     const uint8_t* sb = pb + layout.header;
     const uint8_t* lb = sb + layout.plane_bytes;
-    uint64_t a1 = 0, b1 = 0, ab = 0, e = 0, ea = 0, eb = 0, eab = 0;
     const uint32_t bits = rot_dim;
-    for (uint32_t j = 0; j * 8 < bits; j += 8) {
-        uint64_t w[4] = {0, 0, 0, 0};
-        const uint32_t nb8 = std::min<uint32_t>(8, (bits + 7) / 8 - j);
-        std::memcpy(&w[0], sa + j, nb8);
-        std::memcpy(&w[1], la + j, nb8);
-        std::memcpy(&w[2], sb + j, nb8);
-        std::memcpy(&w[3], lb + j, nb8);
-        const uint32_t left = bits - j * 8;
-        const uint64_t valid = left >= 64 ? ~0ull : ((1ull << left) - 1);
-        const uint64_t ba = ~(w[0] ^ w[1]) & valid, bb = ~(w[2] ^ w[3]) & valid, x = (w[0] ^ w[2]) & valid;
-        a1 += static_cast<uint64_t>(__builtin_popcountll(ba));
-        b1 += static_cast<uint64_t>(__builtin_popcountll(bb));
-        ab += static_cast<uint64_t>(__builtin_popcountll(ba & bb));
-        e += static_cast<uint64_t>(__builtin_popcountll(x));
-        ea += static_cast<uint64_t>(__builtin_popcountll(x & ba));
-        eb += static_cast<uint64_t>(__builtin_popcountll(x & bb));
-        eab += static_cast<uint64_t>(__builtin_popcountll(x & ba & bb));
-    }
+    uint64_t c[7];
+    kernels().code_pair_counts(sa, la, sb, lb, bits, c);
+    const uint64_t a1 = c[0], b1 = c[1], ab = c[2], e = c[3], ea = c[4], eb = c[5], eab = c[6];
     const double L = kLevelOuter, D = static_cast<double>(bits);
     const double n11 = static_cast<double>(ab), n10 = static_cast<double>(a1 - ab), n01 = static_cast<double>(b1 - ab);
     const double n00 = D - n11 - n10 - n01;

@@ -162,6 +162,39 @@ TEST(Kernels, HammingAndMaskedSumMatchBitByBit) {
     }
 }
 
+// The counts of the symmetric 2-bit code estimate, bit by bit, for every table (the quantizer's
+// pair() sums them; the SIMD tables count with popcnt, the baseline build with libgcc).
+TEST(Kernels, CodePairCountsMatchBitByBit) {
+    std::mt19937 rng(4242);
+    std::uniform_int_distribution<int> byte(0, 255);
+    for (const KernelTable* t : available_tables()) {
+        for (std::uint32_t bits : {1u, 7u, 8u, 63u, 64u, 65u, 128u, 200u, 1024u, 1031u}) {
+            const std::uint32_t nbytes = (bits + 7) / 8;
+            std::vector<std::uint8_t> buf(4 * nbytes + 3);
+            for (auto& x : buf) x = std::uint8_t(byte(rng));
+            const std::uint8_t* sa = buf.data() + 1;  // unaligned on purpose
+            const std::uint8_t* la = sa + nbytes;
+            const std::uint8_t* sb = la + nbytes;
+            const std::uint8_t* lb = sb + nbytes;
+            std::uint64_t want[7] = {0, 0, 0, 0, 0, 0, 0};
+            for (std::uint32_t i = 0; i < bits; i++) {
+                auto bit = [i](const std::uint8_t* p) { return (p[i / 8] >> (i % 8)) & 1; };
+                const bool ba = bit(sa) == bit(la), bb = bit(sb) == bit(lb), x = bit(sa) != bit(sb);
+                want[0] += ba;
+                want[1] += bb;
+                want[2] += ba && bb;
+                want[3] += x;
+                want[4] += x && ba;
+                want[5] += x && bb;
+                want[6] += x && ba && bb;
+            }
+            std::uint64_t got[7];
+            t->code_pair_counts(sa, la, sb, lb, bits, got);
+            for (int k = 0; k < 7; k++) EXPECT_EQ(got[k], want[k]) << t->name << " bits=" << bits << " count " << k;
+        }
+    }
+}
+
 TEST(Kernels, CapiCosineDistance) {
     ASSERT_EQ(omen_set_simd_level("scalar"), 0);
     const float a[3] = {1, 0, 0}, b[3] = {0, 1, 0}, z[3] = {0, 0, 0}, c[3] = {-2, 0, 0};
