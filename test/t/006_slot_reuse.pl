@@ -209,7 +209,7 @@ seek($fh, 8192 + 12, 0);
 print $fh ("\xFF" x 8);
 close($fh);
 $node->start;
-my ($ret, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\nSELECT * FROM omenhnsw_verify('bad_v')");
+($ret, $out, $err) = $node->psql('postgres', "\\set VERBOSITY verbose\nSELECT * FROM omenhnsw_verify('bad_v')");
 isnt($ret, 0, 'omenhnsw_verify fails on a corrupted record');
 like($err, qr/XX002/, 'index_corrupted (XX002)');
 like($err, qr/block 1, offset 1/, 'names the block and offset') or diag($err);
