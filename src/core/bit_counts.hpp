@@ -1,9 +1,9 @@
 // bit_counts.hpp: bit counts over codes in 64-bit words (Hamming distance, and the counts behind
 // the symmetric estimate between two 2-bit rabitq codes, Quantizer::pair), written once and
 // compiled by each kernel translation unit with that unit's flags: with -mpopcnt a count is one
-// instruction, in the baseline build a libgcc call.  The
-// anonymous namespace gives every unit its own copy, so that one built for an instruction set is
-// never called from another's table.  Includes no PostgreSQL headers.
+// instruction, in the baseline build a libgcc call.  The anonymous namespace gives every unit its
+// own copy, so that one built for an instruction set is never called from another's table.
+// Includes no PostgreSQL headers.
 #pragma once
 
 #include <algorithm>

@@ -25,7 +25,7 @@
  *
  * Re-ranked rows go into a pool (a min-heap on exact distance, NaN last, ties
  * by TID) that outlives batches.  A row leaves the pool only when no row not
- * yet in the pool can be closer, as far as the scan can tell (EmitThreshold):
+ * yet in the pool can be closer, as far as the scan can tell (LaterBound, PendingBound):
  * the candidates of the batch still to re-rank are bounded by their lower
  * bounds or estimates, and the candidates the core has not handed out yet by
  * the core's floor (omen_scan_floor: the estimate below which it expects
@@ -818,6 +818,9 @@ NextBatch(IndexScanDesc scan)
 		carried = (uint32) (so->npending - so->pendingPos);
 		memmove(so->cands, so->cands + so->pendingPos,
 				sizeof(omen_candidate_t) * carried);
+		/* a suffix's least estimates stay right for it (used if nothing new comes) */
+		memmove(so->minEstimate, so->minEstimate + so->pendingPos,
+				sizeof(float8) * carried);
 	}
 	so->npending = (int) carried;
 	so->pendingPos = 0;
@@ -1014,17 +1017,6 @@ PendingBound(OmenHnswScanOpaque so)
 }
 
 /*
- * EmitThreshold
- *		Rows of the pool at most this far away may leave: no row outside the
- *		pool is expected closer (see the file header and "Lazy re-rank").
- */
-static float8
-EmitThreshold(OmenHnswScanOpaque so)
-{
-	return Min(LaterBound(so), PendingBound(so));
-}
-
-/*
  * Held pulls.  When the pool's first row waits only for the core's floor
  * (the candidates still to re-rank are all bounded above it), re-ranking
  * them cannot let it out: each re-rank can only lower the threshold.  The
@@ -1042,11 +1034,11 @@ EmitThreshold(OmenHnswScanOpaque so)
  * row that the floor's margin did not allow for.
  */
 static bool
-HeldByFloor(OmenHnswScanOpaque so)
+HeldByFloor(OmenHnswScanOpaque so, float8 pending)
 {
 	return so->bounded && so->npool > 0 && !so->exhausted &&
 		so->npending - so->pendingPos <= (int) (so->candsSize - so->batchSize) &&
-		so->pool[0].distance <= PendingBound(so);
+		so->pool[0].distance <= pending;
 }
 
 /* table_index_build_scan callback: note the rows whose vector is NULL */
@@ -1164,15 +1156,22 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 	for (;;)
 	{
 		bool		drained = so->pendingPos >= so->npending;
+		float8		pending;
 
 		if (so->settings.iterative == OMENHNSW_ITERATIVE_OFF &&
 			so->returned >= so->settings.efSearch)
 			return false;
 
-		/* NaN distances sort last and leave only once the search is done */
+		/*
+		 * Rows of the pool no farther than both bounds may leave: no row
+		 * outside the pool is expected closer (see the file header and "Lazy
+		 * re-rank").  NaN distances sort last and leave only once the search
+		 * is done.
+		 */
+		pending = PendingBound(so);
 		if (so->npool > 0 &&
 			((so->exhausted && drained) ||
-			 so->pool[0].distance <= EmitThreshold(so)))
+			 so->pool[0].distance <= Min(LaterBound(so), pending)))
 		{
 			OmenHnswResult r;
 
@@ -1195,7 +1194,7 @@ omenhnswgettuple(IndexScanDesc scan, ScanDirection dir)
 			return true;
 		}
 		CHECK_FOR_INTERRUPTS();
-		if (!drained && !HeldByFloor(so))
+		if (!drained && !HeldByFloor(so, pending))
 		{
 			RerankSome(scan);
 			continue;
