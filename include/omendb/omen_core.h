@@ -439,7 +439,9 @@ omen_status_t omen_insert_plan(const omen_index_t *index, const omen_storage_t *
 
 /*
  * Plan the repair of node `id` (a live node) after some of its neighbours were marked deleted:
- * deleted neighbours are replaced by good candidates among their own neighbours.  plan->record is
+ * deleted neighbours are replaced by good candidates among their own neighbours; a deleted one
+ * with the node's own code (its former version, re-inserted by an UPDATE) first hands over its
+ * list, each deleted entry replaced by its nearest live neighbour.  plan->record is
  * the new image of `id`'s record, or NULL when none of its neighbours is deleted.  No edits.
  */
 omen_status_t omen_repair_plan(const omen_index_t *index, const omen_storage_t *storage,

@@ -515,6 +515,72 @@ bool link_back(StoreGraph& g, const Index& ix, uint32_t id, uint8_t* img, uint32
     return true;
 }
 
+// Graph access whose distances are pair() estimates to a stored node: a search for a node whose
+// float vector is not at hand (only its record is).
+struct TargetGraph {
+    StoreGraph& g;
+    const Quantizer& qz;
+    std::vector<uint8_t> target;  // the node's record prefix
+
+    void visited_reset() { g.visited_reset(); }
+    bool visit(uint32_t id) { return g.visit(id); }
+    void prefetch(uint32_t id) { g.prefetch(id); }
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) { return g.neighbors(id, level, out); }
+    bool distances(const uint32_t* ids, size_t n, float* out) {
+        if (!g.load(ids, n)) return false;
+        for (size_t i = 0; i < n; i++) out[i] = qz.pair(target.data(), g.prefix(ids[i]));
+        return true;
+    }
+};
+
+// TargetGraph restricted to a set of nodes (the ones a walk reached): the others are not there.
+struct ReachedGraph {
+    TargetGraph& tg;
+    const IdSet& in;
+
+    void visited_reset() { tg.visited_reset(); }
+    bool visit(uint32_t id) { return tg.visit(id); }
+    void prefetch(uint32_t id) { tg.prefetch(id); }
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) {
+        if (!tg.neighbors(id, level, out)) return false;
+        out.erase(std::remove_if(out.begin(), out.end(), [this](uint32_t v) { return !in.contains(v); }), out.end());
+        return true;
+    }
+    bool distances(const uint32_t* ids, size_t n, float* out) { return tg.distances(ids, n, out); }
+};
+
+// The live node nearest to deleted node d on level lv among its neighbours, or (none live) among
+// its deleted neighbours' neighbours; neither `self` nor a node in `taken`.  best.id stays
+// kInvalid when there is none.  false: a storage read failed.
+bool nearest_live(StoreGraph& g, const Index& ix, uint32_t d, uint32_t lv, uint32_t self,
+                  const std::vector<Cand>& taken, Cand& best) {
+    const Layout& lay = ix.layout();
+    std::vector<uint8_t> rec;
+    std::vector<uint32_t> ring, next, lst;
+    ring.push_back(d);
+    for (int hop = 0; hop < 2 && best.id == kInvalid; hop++) {
+        next.clear();
+        for (uint32_t x : ring) {
+            if (!g.read_full(x, rec)) return false;
+            if (rec_level(rec.data()) < lv) continue;
+            read_list(lay, rec.data(), lv, lst);
+            if (!g.load(lst.data(), lst.size())) return false;
+            for (uint32_t y : lst) {
+                if (y == self || y == d) continue;
+                if (rec_deleted(g.prefix(y))) {
+                    next.push_back(y);
+                    continue;
+                }
+                if (std::any_of(taken.begin(), taken.end(), [y](const Cand& c) { return c.id == y; })) continue;
+                const Cand c{ix.qz.pair(g.prefix(d), g.prefix(y)), y};
+                if (best.id == kInvalid || cand_less(c, best)) best = c;
+            }
+        }
+        ring.swap(next);
+    }
+    return true;
+}
+
 }  // namespace
 
 omen_status_t plan_insert(const Index& ix, const omen_storage_t* st, uint32_t entry, uint32_t entry_level,
@@ -637,68 +703,102 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
     const uint32_t level = rec_level(rec.data());
     std::vector<uint32_t> lst, olst;
     std::vector<Cand> cands, sel;
-    bool changed = false;
     auto pair = [&g, &qz](uint32_t a, uint32_t b) { return qz.pair(g.prefix(a), g.prefix(b)); };
+
+    // Which levels lost a neighbour; most nodes of a VACUUM that deleted few rows lost none.
+    uint32_t damaged = 0;
     for (uint32_t lv = 0; lv <= level; lv++) {
         read_list(lay, rec.data(), lv, lst);
         if (!g.load(lst.data(), lst.size())) return fail(g);
-        bool any_deleted = false;
         for (uint32_t x : lst)
-            if (rec_deleted(g.prefix(x))) any_deleted = true;
-        if (!any_deleted) continue;
-        changed = true;
-        IdSet seen;
-        seen.insert(id);
-        std::vector<uint32_t> pool;
-        for (uint32_t x : lst)
-            if (!rec_deleted(g.prefix(x)) && seen.insert(x)) pool.push_back(x);
-        const size_t n_kept = pool.size();
-        // Replacements: the live nodes reached through deleted neighbours, breadth-first through
-        // deleted nodes only, until ef_construction are found or 4 * ef_construction deleted
-        // records were read.  One hop was not enough once most rows are deleted: their neighbours
-        // are mostly deleted too (m = 4, 75% deleted: recall@20 0.937 one hop, see 007_scan_trust).
-        std::vector<uint32_t> through;
-        for (uint32_t x : lst)
-            if (rec_deleted(g.prefix(x))) through.push_back(x);
-        for (uint32_t x : through) seen.insert(x);
-        const size_t want = ix.params.ef_construction, max_reads = 4 * want;
-        size_t live = pool.size();
-        for (size_t h = 0; h < through.size() && h < max_reads && live < want; h++) {
-            if (!g.read_full(through[h], other)) return fail(g);
+            if (rec_deleted(g.prefix(x))) damaged |= 1u << lv;
+    }
+    if (damaged == 0) return OMEN_OK;
+
+    // a copy: the cache's storage moves as it grows
+    const std::vector<uint8_t> own(g.prefix(id), g.prefix(id) + lay.prefix);
+    const uint8_t* base = own.data();
+    for (uint32_t lv = 0; lv <= level; lv++) {
+        if (!((damaged >> lv) & 1u)) continue;
+        read_list(lay, rec.data(), lv, lst);
+        // A deleted neighbour with this node's very code is its former self (an UPDATE that was
+        // not HOT inserted the row again; now VACUUM removes the old version).  Its list was chosen
+        // for this same vector when the graph was young, with the links between clusters that a
+        // node inserted into a grown graph never gets: this node takes it over, ahead of its own.
+        // Without that, every row of 10,000 x 64 in 50 clusters updated once left 803 nodes
+        // unreachable and recall@10 0.57 (1.0 after a REINDEX); 20,000 x 768: 0.956 (0.996).
+        std::vector<uint32_t> twin;
+        for (uint32_t x : lst) {
+            const uint8_t* px = g.prefix(x);
+            if (!rec_deleted(px) || std::memcmp(px + kOffCorr, base + kOffCorr, lay.prefix - kOffCorr) != 0) continue;
+            if (!g.read_full(x, other)) return fail(g);
             if (rec_level(other.data()) < lv) continue;
             read_list(lay, other.data(), lv, olst);
-            if (!g.load(olst.data(), olst.size())) return fail(g);
-            for (uint32_t y : olst) {
-                if (!seen.insert(y)) continue;
-                if (rec_deleted(g.prefix(y))) {
-                    through.push_back(y);
-                } else {
-                    pool.push_back(y);
-                    live++;
+            twin.insert(twin.end(), olst.begin(), olst.end());
+        }
+        if (!g.load(twin.data(), twin.size())) return fail(g);
+        // Taking a former self's list as well as its own, a list grows to every slot: no room
+        // left for later inserts' back-links (each then prunes a link), more neighbours read per
+        // expansion.  It keeps the length it had then (at least m).
+        const uint32_t cap = twin.empty() ? lay.slots(lv)
+                                          : std::min<uint32_t>(lay.slots(lv), std::max<uint32_t>(
+                                                static_cast<uint32_t>(lst.size()), ix.params.m));
+        sel.clear();
+        IdSet seen;
+        seen.insert(id);
+        // Live entries are kept as they are; a deleted one of the former self's list gives its
+        // place to its nearest live neighbour (its stand-in): the path through it survives.
+        auto take = [&](uint32_t x, bool stand_in) -> bool {
+            if (sel.size() >= cap || !seen.insert(x)) return true;
+            uint32_t y = x;
+            if (rec_deleted(g.prefix(x))) {
+                if (!stand_in) return true;
+                Cand best{0.0f, kInvalid};
+                if (!nearest_live(g, ix, x, lv, id, sel, best)) return false;
+                y = best.id;
+                if (y == kInvalid || !seen.insert(y)) return true;
+            }
+            sel.push_back(Cand{qz.pair(base, g.prefix(y)), y});
+            return true;
+        };
+        for (uint32_t x : twin)
+            if (!take(x, true)) return fail(g);
+        // Every live neighbour stays (it keeps this in-link).  Re-choosing the whole list and
+        // padding it to full with pruned candidates (as before) dropped live neighbours' in-links
+        // and left no slot free for later back-links: 5 cycles of deleting half of 20,000 x 64 and
+        // reinserting left 37 nodes unreachable and recall@10 0.005-0.009 below a REINDEX (1,000
+        // queries); see plan_reconnect for the rest.
+        for (uint32_t x : lst)
+            if (!rec_deleted(g.prefix(x))) take(x, false);
+        // The places of the deleted neighbours: the heuristic, judged against what is kept, picks
+        // from the live nodes reached through them, breadth-first through deleted nodes only, until
+        // ef_construction are found or 4 * ef_construction records were read (one hop was not
+        // enough once most rows are deleted: m = 4, 75% deleted, recall@20 0.937, 007_scan_trust).
+        if (sel.size() < cap) {
+            std::vector<uint32_t> pool, through;
+            for (uint32_t x : lst)
+                if (rec_deleted(g.prefix(x)) && seen.insert(x)) through.push_back(x);
+            const size_t want = ix.params.ef_construction, max_reads = 4 * ix.params.ef_construction;
+            for (size_t h = 0; h < through.size() && h < max_reads && pool.size() < want; h++) {
+                if (!g.read_full(through[h], other)) return fail(g);
+                if (rec_level(other.data()) < lv) continue;
+                read_list(lay, other.data(), lv, olst);
+                if (!g.load(olst.data(), olst.size())) return fail(g);
+                for (uint32_t y : olst) {
+                    if (!seen.insert(y)) continue;
+                    if (rec_deleted(g.prefix(y))) through.push_back(y);
+                    else pool.push_back(y);
                 }
             }
+            cands.clear();
+            for (uint32_t y : pool) cands.push_back(Cand{qz.pair(base, g.prefix(y)), y});
+            std::sort(cands.begin(), cands.end(), CandLess());
+            extend_heuristic(cands, cap, pair, sel, ix.keep_pruned());
         }
-        if (!g.load(pool.data(), pool.size())) return fail(g);
-        const uint8_t* base = g.prefix(id);
-        // Every live neighbour stays (it keeps this in-link), and the heuristic, judged against
-        // them, picks the replacements.  Re-choosing the whole list and padding it to full with
-        // pruned candidates (as before) dropped live neighbours' in-links and left no slot free
-        // for later back-links, so each insert's back-link then pruned a link instead: 5 cycles
-        // of deleting half of 20,000 x 64 and reinserting left 37 nodes unreachable and recall@10
-        // 0.005-0.009 below a REINDEX (1,000 queries); see plan_reconnect for the rest.
-        sel.clear();
-        for (size_t i = 0; i < n_kept; i++) sel.push_back(Cand{qz.pair(base, g.prefix(pool[i])), pool[i]});
-        cands.clear();
-        for (size_t i = n_kept; i < pool.size(); i++)
-            if (!rec_deleted(g.prefix(pool[i]))) cands.push_back(Cand{qz.pair(base, g.prefix(pool[i])), pool[i]});
-        std::sort(cands.begin(), cands.end(), CandLess());
-        extend_heuristic(cands, lay.slots(lv), pair, sel, ix.keep_pruned());
         write_list(lay, rec.data(), lv, sel);
     }
-    if (changed) {
-        plan.record = std::move(rec);
-        plan.has_record = true;
-    }
+    plan.record = std::move(rec);
+    plan.has_record = true;
     return OMEN_OK;
 }
 
@@ -719,27 +819,6 @@ omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, 
     return OMEN_OK;
 }
 
-namespace {
-
-// Graph access whose distances are pair() estimates to a stored node: a search for a node whose
-// float vector is not at hand (only its record is).
-struct TargetGraph {
-    StoreGraph& g;
-    const Quantizer& qz;
-    std::vector<uint8_t> target;  // the node's record prefix
-
-    void visited_reset() { g.visited_reset(); }
-    bool visit(uint32_t id) { return g.visit(id); }
-    void prefetch(uint32_t id) { g.prefetch(id); }
-    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) { return g.neighbors(id, level, out); }
-    bool distances(const uint32_t* ids, size_t n, float* out) {
-        if (!g.load(ids, n)) return false;
-        for (size_t i = 0; i < n; i++) out[i] = qz.pair(target.data(), g.prefix(ids[i]));
-        return true;
-    }
-};
-
-}  // namespace
 
 // Inserts can prune the last link into a node (near-duplicates, periodic data), which leaves it
 // invisible to every scan; the build repairs that (Builder::connect_unreachable), and this does the
@@ -828,15 +907,30 @@ omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t
         std::vector<Cand> found;
         if (!descend_from(tg, entry, entry_level, 0, cur, s)) return fail(g);
         if (!search_layer(tg, std::vector<Cand>{cur}, ix.params.ef_construction, 0, found, s)) return fail(g);
-        for (const Cand& c : found) {
-            if (c.id == u || !reached.contains(c.id) || rec_deleted(g.prefix(c.id))) continue;
-            const int r = append(g, c.id, u);
-            if (r < 0) return fail(g);
-            if (r == 0) continue;
-            plan.linked++;
-            if (top_up) inlinks.add(u);
-            if (!walk(u)) return OMEN_ERR_STORAGE;
-            break;
+        // The search may end among nodes the walk did not reach (the upper levels lead into u's
+        // island); then search again on layer 0 within the reached nodes only (connected from the
+        // entry).  Without that, a repair that had split layer 0 into islands (10,000 x 64 rows
+        // in 50 clusters, every row updated) left 804 nodes unreachable after VACUUM; with it, 0.
+        bool linked = false;
+        for (int pass = 0; pass < 2 && !linked; pass++) {
+            if (pass == 1) {
+                ReachedGraph rg{tg, reached};
+                float d;
+                if (!rg.distances(&entry, 1, &d) ||
+                    !search_layer(rg, std::vector<Cand>{Cand{d, entry}}, ix.params.ef_construction, 0, found, s))
+                    return fail(g);
+            }
+            for (const Cand& c : found) {
+                if (c.id == u || !reached.contains(c.id) || rec_deleted(g.prefix(c.id))) continue;
+                const int r = append(g, c.id, u);
+                if (r < 0) return fail(g);
+                if (r == 0) continue;
+                plan.linked++;
+                if (top_up) inlinks.add(u);
+                if (!walk(u)) return OMEN_ERR_STORAGE;
+                linked = true;
+                break;
+            }
         }
     }
     if (!top_up) return OMEN_OK;
