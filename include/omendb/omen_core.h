@@ -456,8 +456,11 @@ void		omen_insert_plan_bind(const omen_index_t *index, omen_insert_plan_t *plan,
 
 /*
  * Re-plan an insert's edit of node `id` whose record changed since it was read: link new_id into
- * its lists on the levels in `levels` (the edit's mask), from a fresh read.  The plan has one edit
- * (with its base) or none when the links are already there.
+ * its lists on the levels in `levels` (the edit's mask), from a fresh read.  A full list drops one
+ * node to make room; new_id's own list then links that node (or, with no room there, that level
+ * is left as it was), so no node loses its way in.  The plan has up to two edits, each with its
+ * base: new_id's record (when it links a dropped node) first, then id's; none when the links are
+ * already there.  The shim writes them one at a time, in order, and re-plans when one is stale.
  */
 omen_status_t omen_link_plan(const omen_index_t *index, const omen_storage_t *storage, uint32_t id,
 							 uint32_t new_id, uint32_t levels, omen_insert_plan_t **out);

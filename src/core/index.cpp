@@ -804,6 +804,7 @@ omen_status_t plan_repair(const Index& ix, const omen_storage_t* st, uint32_t id
 
 omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, uint32_t new_id, uint32_t levels,
                         Plan& plan) {
+    const Layout& lay = ix.layout();
     StoreGraph g(ix, st, nullptr);
     Edit e;
     e.id = id;
@@ -811,10 +812,51 @@ omen_status_t plan_link(const Index& ix, const omen_storage_t* st, uint32_t id, 
     e.link = new_id;
     if (!g.read_full(id, e.base)) return fail(g);
     e.image = e.base;
-    std::vector<uint32_t> lst;
-    for (uint32_t lv = 0; lv <= ix.layout().max_level && lv < 32; lv++)
-        if ((levels >> lv) & 1u)
-            if (!link_back(g, ix, id, e.image.data(), lv, new_id, lst)) return fail(g);
+    // A full list makes room by dropping one node, which may have been that node's last in-link
+    // (plan_insert links what its own edits drop from the new node; this re-plan, after a
+    // concurrent insert changed the list, did not: 1 of 31 rows inserted by two clients at once
+    // was once missing from a filtered scan).  The new node links the dropped one at that level;
+    // with no room there, the level is left as it was.
+    Edit self;
+    std::vector<uint32_t> lst, dropped, own;
+    for (uint32_t lv = 0; lv <= lay.max_level && lv < 32; lv++) {
+        if (!((levels >> lv) & 1u)) continue;
+        const std::vector<uint8_t> before = e.image;
+        dropped.clear();
+        if (!link_back(g, ix, id, e.image.data(), lv, new_id, lst, &dropped)) return fail(g);
+        // On layer 0 the list keeps the new node even where the heuristic would drop it: the
+        // first plan counted on this link (it may be the only one that kept the node), and a
+        // node every re-plan dropped would have no way in.  Its farthest entry makes room.
+        if (lv == 0 && !rec_deleted(e.image.data())) {
+            read_list(lay, e.image.data(), 0, lst);
+            if (std::find(lst.begin(), lst.end(), new_id) == lst.end() && !lst.empty()) {
+                dropped.push_back(lst.back());
+                store_u32(e.image.data() + lay.list_offset(0) + 4 * (lst.size() - 1), new_id);
+            }
+        }
+        if (dropped.empty()) continue;
+        if (self.base.empty()) {
+            self.id = new_id;
+            self.levels = 0;
+            self.link = kInvalid;
+            if (!g.read_full(new_id, self.base)) return fail(g);
+            self.image = self.base;
+        }
+        bool room = !rec_deleted(self.image.data()) && rec_level(self.image.data()) >= lv;
+        if (room) {
+            read_list(lay, self.image.data(), lv, own);
+            for (uint32_t y : dropped)
+                if (std::find(own.begin(), own.end(), y) == own.end()) own.push_back(y);
+            room = own.size() <= lay.slots(lv);
+        }
+        if (!room) {
+            e.image = before;
+            continue;
+        }
+        for (size_t k = 0; k < own.size(); k++) store_u32(self.image.data() + lay.list_offset(lv) + 4 * k, own[k]);
+    }
+    // The new node's edit first: written alone before the other, it can only add a link.
+    if (!self.base.empty() && self.image != self.base) plan.edits.push_back(std::move(self));
     if (e.image != e.base) plan.edits.push_back(std::move(e));
     return OMEN_OK;
 }

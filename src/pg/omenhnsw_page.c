@@ -1198,6 +1198,7 @@ OmenHnswWriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storag
 		for (attempt = 0; stale[i]; attempt++)
 		{
 			omen_insert_plan_t *plan = NULL;
+			uint32		k;
 			OmenHnswHandle *handle;
 			omen_status_t st;
 
@@ -1211,8 +1212,13 @@ OmenHnswWriteLinks(Relation index, OmenHnswState *state, OmenHnswStorage *storag
 			handle->ptr = plan;
 			OmenHnswCheckStatus(st, storage, "linking a new node");
 			stale[i] = false;
-			if (plan->n_edits > 0)
-				OmenHnswWriteEdits(index, plan->edits, 1, building, &stale[i]);
+			/*
+			 * One at a time, in plan order: the new node's own edit (linking
+			 * what the other's full list drops) is written before the list
+			 * that drops it, and a stale one stops the rest.
+			 */
+			for (k = 0; k < plan->n_edits && !stale[i]; k++)
+				OmenHnswWriteEdits(index, &plan->edits[k], 1, building, &stale[i]);
 			OmenHnswHandleRelease(handle);
 		}
 	}
