@@ -516,6 +516,34 @@ omenhnswbuildphasename(int64 phasenum)
 }
 
 /*
+ * IsDistanceRange
+ *		Whether rinfo compares one of the path's ORDER BY distances with a
+ *		value known when the scan starts (`embedding <-> $1 < 0.5`).
+ */
+static bool
+IsDistanceRange(RestrictInfo *rinfo, List *orderbys)
+{
+	OpExpr	   *op;
+	ListCell   *lc;
+
+	if (!IsA(rinfo->clause, OpExpr))
+		return false;
+	op = (OpExpr *) rinfo->clause;
+	if (list_length(op->args) != 2 || op->opresulttype != BOOLOID)
+		return false;
+	foreach(lc, orderbys)
+	{
+		Node	   *ob = (Node *) lfirst(lc);
+
+		if (equal(linitial(op->args), ob) && !contain_var_clause(lsecond(op->args)))
+			return true;
+		if (equal(lsecond(op->args), ob) && !contain_var_clause(linitial(op->args)))
+			return true;
+	}
+	return false;
+}
+
+/*
  * omenhnswcostestimate
  *		See the cost model in the file header.  Reads the metapage (m, dim,
  *		quantization) under a short buffer share lock.
@@ -548,6 +576,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	Cost		graphRun;
 	Cost		atWanted;
 	List	   *keyQuals = NIL;
+	List	   *filters = NIL;
 	ListCell   *lc;
 
 	/*
@@ -642,7 +671,22 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	 * planner to an exact plan, as it should (the index cannot tell whether
 	 * the matching rows lie near the query).
 	 */
-	rows = clamp_row_est(ntuples * clauselist_selectivity(root, info->indrestrictinfo,
+	foreach(lc, info->indrestrictinfo)
+	{
+		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
+
+		/*
+		 * A range on the ordering distance itself is no filter the scan must
+		 * get past: with `<`, the rows it passes are the first ones the scan
+		 * returns; the planner's estimate of its selectivity is a default
+		 * (1/3) anyway.  Counted as a filter, it sent pgvector's own
+		 * distance-filtering test (10,000 x 3, `v <-> q < 1 ... LIMIT 20`)
+		 * to a sequential scan, where pgvector uses its index, for `>` too.
+		 */
+		if (!IsDistanceRange(rinfo, path->indexorderbys))
+			filters = lappend(filters, rinfo);
+	}
+	rows = clamp_row_est(ntuples * clauselist_selectivity(root, filters,
 														   rel->relid, JOIN_INNER, NULL));
 	wanted = root->limit_tuples > 0 ? Min(root->limit_tuples, rows) : rows;
 

@@ -86,3 +86,32 @@ SELECT vector_avg('{1}');
 \echo :LAST_ERROR_SQLSTATE
 
 DROP TABLE pgv_items;
+
+-- The planner as pgvector's own filtering test expects it (its t/017, 10,000 x 3): a filter
+-- that removes few rows takes the index, one that removes most takes an exact plan, and a range
+-- on the ordering distance itself is no filter the index must get past (its selectivity is a
+-- default guess; with `<` the passing rows are the first ones the scan returns).
+CREATE TABLE pgv_filter (i int4, v vector(3), c int4, t text);
+INSERT INTO pgv_filter
+SELECT i, ARRAY[(i::int8 * 7919 % 10007) / 10007.0, (i::int8 * 104729 % 10009) / 10009.0, (i::int8 * 1299709 % 10037) / 10037.0],
+	   i % 50, 'test ' || i
+FROM generate_series(1, 10000) i;
+CREATE INDEX pgv_filter_idx ON pgv_filter USING hnsw (v vector_l2_ops);
+ANALYZE pgv_filter;
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE c = 7 ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 20;
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE c != 7 ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 20;
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE t LIKE '%other%' ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 20;
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE v <-> '[0.5,0.4,0.1]' < 1 ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 20;
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE v <-> '[0.5,0.4,0.1]' > 1 ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 20;
+-- no LIMIT, or no ORDER BY: every row in range is wanted, an exact plan
+EXPLAIN (COSTS OFF) SELECT i FROM pgv_filter WHERE v <-> '[0.5,0.4,0.1]' < 1 ORDER BY v <-> '[0.5,0.4,0.1]';
+-- and the index answers the range right: the rows within 0.3, nearest first, as a seq scan does
+SET enable_seqscan = off;
+SELECT count(*), min(d) >= 0, max(d) < 0.3 FROM (
+	SELECT v <-> '[0.5,0.4,0.1]' AS d FROM pgv_filter WHERE v <-> '[0.5,0.4,0.1]' < 0.3
+	ORDER BY v <-> '[0.5,0.4,0.1]' LIMIT 10000) s;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SELECT count(*) FROM pgv_filter WHERE v <-> '[0.5,0.4,0.1]' < 0.3;
+RESET enable_indexscan;
+DROP TABLE pgv_filter;

