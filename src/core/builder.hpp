@@ -131,8 +131,8 @@ private:
     void lock(uint32_t i) const;
     void unlock(uint32_t i) const;
     float pair(uint32_t a, uint32_t b) const;
-    // select_heuristic fills pruned slots for inner product (see hnsw.hpp).
-    bool keep_pruned() const { return qz_.metric == OMEN_METRIC_IP; }
+    // select_heuristic fills pruned slots for some metrics (hnsw.hpp).
+    bool keep_pruned() const { return metric_keeps_pruned(qz_.metric); }
     // Dense construction code of node i: float |r|, float <o - c, c>, then the sign plane.
     const uint8_t* ccode(uint32_t i) const { return cc_ + static_cast<size_t>(i) * cstride_; }
     float cdist(const uint8_t* a, const uint8_t* b) const {

@@ -274,10 +274,18 @@ bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t 
 // ascending by distance to the base; keep c unless some already kept r is closer to c than the
 // base is.  pair(a, b) returns the internal distance between two ids.  With keep_pruned
 // (keepPrunedConnections), the slots the heuristic left empty take the pruned candidates, nearest
-// first.  Used for inner product, whose "distance" is no metric: there the heuristic prunes so
-// hard that lists stay short and searches miss (pgvector's recall test, 10,000 3-d rows: recall@20
-// 0.895-0.9675 without).  For the metrics it costs build time (siftsmall: 0.25 -> 0.50 s) and QPS
-// at equal recall, for no gain.
+// first; metric_keeps_pruned says for which metrics.
+//
+// Inner product, whose "distance" is no metric: the heuristic prunes so hard that lists stay
+// short and searches miss (pgvector's recall test, 10,000 3-d rows: recall@20 0.895-0.9675
+// without).  L1: pgvector's halfvec recall test (10,000 x 10, 2*random()*random(), recall@20 of
+// 20 queries at ef_search 40 >= 0.98) failed about one run in four; the heuristic left layer-0
+// lists at 19.3 links a node on average (26.9 with the pruned ones), and recall@20 over 100
+// queries, 4 builds each, went from 0.979-0.9885 to 0.9835-0.9935 (pgvector 0.991-0.9975); on
+// siftsmall (128-d) L1 it doubles the build (0.23 -> 0.48 s) for the same recall@10 (0.99).  For
+// L2 it costs build time (siftsmall: 0.25 -> 0.50 s) and QPS at equal recall, for no gain.
+inline bool metric_keeps_pruned(uint32_t metric) { return metric == OMEN_METRIC_IP || metric == OMEN_METRIC_L1; }
+
 // Graphs of at least this many nodes pad each new node's own layer-0 list, in a bulk build
 // (Builder) and in a later insert (plan_insert): the heuristic's choice padded to the layer's 2m
 // slots with the nearest candidates it pruned; only the first m get a back-link.  See

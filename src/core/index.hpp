@@ -32,8 +32,8 @@ struct Index {
         return params.quant == OMEN_QUANT_NONE && params.metric != OMEN_METRIC_COSINE &&
                params.metric != OMEN_METRIC_JACCARD;
     }
-    // select_heuristic fills pruned slots for inner product (see hnsw.hpp).
-    bool keep_pruned() const { return params.metric == OMEN_METRIC_IP; }
+    // select_heuristic fills pruned slots for some metrics (hnsw.hpp).
+    bool keep_pruned() const { return metric_keeps_pruned(params.metric); }
     // An internal distance as a candidate's SQL-unit distance: exact where exact_candidates(),
     // else the estimate converted.
     double candidate_distance(float d) const;
