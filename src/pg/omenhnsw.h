@@ -387,22 +387,35 @@ extern int	omenhnsw_hold_batches;
 /* expansions per slice of a filtered graph search */
 #define OMENHNSW_FILTER_SLICE			32
 /*
- * What a filtered scan costs, in microseconds (100,000 x 128 clustered rows,
- * 2-core VM): a graph expansion (2m node reads and estimates) 4.4; the
- * continuation's hold expands about OMENHNSW_SETTLE_EXPANSIONS nodes per
- * node it gets past; the exact pass reads a node's filter values in 0.004
- * (0.4 ms per 100,000 nodes) and a matching node's code in 0.8 (estimate,
- * sort).  The scan (to switch to the exact pass) and the planner (to cost
- * it) both predict with OmenHnswFilterGraphUs / OmenHnswFilterExactUs, for
- * OMENHNSW_FILTER_ROWS rows at a filter pass rate.
+ * What a scan costs, in microseconds (100,000 x 128 clustered rows, 2-core
+ * VM, warm, 40 queries per case in a PL/pgSQL loop, LIMIT 10): a graph
+ * expansion (2m node reads and estimates) 2.0 (1.7-2.4 measured on filtered
+ * graph searches at 0.1-10%); a plain scan's continuation (the executor
+ * filters) expands about OMENHNSW_SETTLE_EXPANSIONS nodes per row it hands
+ * out (10% filter: 255 expansions for 104 rows, 0.89 ms with the re-ranks);
+ * a filtered graph search about OMENHNSW_FILTER_EXPANSIONS per node it gets
+ * past, matching or not (10%: 518 expansions, 0.87 ms; 5%: 870, 1.6 ms; 1%:
+ * 10,943, 23 ms; 0.3%: 23,930, 52 ms; 0.1%: 39,754, 76 ms); the exact pass
+ * reads a node's filter values in 0.004 (0.4 ms per 100,000 nodes) and a
+ * matching node's code in 0.2 (100 / 1,000 / 5,000 / 10,000 matching: 0.50 /
+ * 0.87 / 1.34 / 1.9-2.2 ms).  Calibrated 2026-12-03; the constants before
+ * (4.4 us an expansion, 3 expansions a node, 0.8 us a match) priced the
+ * exact pass four times too high at 10% and a plain scan's continuation 1.7
+ * times, so a generic plan for a 10% filter that its statistics averaged to
+ * 0.7% (a B-tree bitmap, 10 ms) undercut the index's custom plan (0.9 ms)
+ * and the plan cache kept it.  The scan (to switch to the exact pass) and
+ * the planner (to cost it) both predict with OmenHnswFilterGraphUs /
+ * OmenHnswFilterExactUs, for OMENHNSW_FILTER_ROWS rows at a filter pass
+ * rate.
  */
-#define OMENHNSW_EXPANSION_US			4.4
-#define OMENHNSW_SETTLE_EXPANSIONS		3.0
+#define OMENHNSW_EXPANSION_US			2.0
+#define OMENHNSW_SETTLE_EXPANSIONS		2.5
+#define OMENHNSW_FILTER_EXPANSIONS		5.0
 #define OMENHNSW_EXACT_NODE_US			0.004
-#define OMENHNSW_EXACT_MATCH_US			0.8
+#define OMENHNSW_EXACT_MATCH_US			0.2
 #define OMENHNSW_FILTER_ROWS			10
 #define OmenHnswFilterGraphUs(rows, rate) \
-	(OMENHNSW_SETTLE_EXPANSIONS * (rows) / Max((rate), 1e-6) * OMENHNSW_EXPANSION_US)
+	(OMENHNSW_FILTER_EXPANSIONS * (rows) / Max((rate), 1e-6) * OMENHNSW_EXPANSION_US)
 #define OmenHnswFilterExactUs(nodes, rate) \
 	((nodes) * (OMENHNSW_EXACT_NODE_US + (rate) * OMENHNSW_EXACT_MATCH_US))
 extern int	OmenHnswEfSearch(void);

@@ -116,6 +116,20 @@ SELECT (SELECT array_agg(id ORDER BY id) FROM fin_rows) =
 RESET enable_indexscan;
 RESET enable_seqscan;
 
+-- with every plan allowed, the planner keeps the conditions in the index: a
+-- 10% equality (it chose a sequential scan and sort before the cost
+-- calibration), and a generic plan's ANY over a parameter (estimated at 64%:
+-- it left the keys to the executor's filter, and an anti-correlated filter
+-- then ran without the switch to the exact pass)
+EXPLAIN (costs off) SELECT id FROM ft WHERE cat = 3
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+PREPARE fany(int[]) AS SELECT id FROM ft WHERE cat = ANY ($1)
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (costs off) EXECUTE fany('{1}');
+RESET plan_cache_mode;
+DEALLOCATE fany;
+
 SET omenhnsw.ef_search = 200;
 -- every strategy gives the exact answer
 SELECT s AS strategy, c AS condition, check_filter(c) AS result
