@@ -1191,3 +1191,28 @@ TEST(CApi, FilteredScanBudgetAndExactPass) {
         fs.fail = false;
     }
 }
+
+// Far apart clusters with few links between them: a greedy descent (one node per upper layer) can
+// end in another cluster than the query's, and layer 0's beam then searches that cluster, returning
+// none of the true neighbours.  The scan searches layer 1 with a beam too (kLayer1Beam).
+TEST(CApi, UpperLayerBeamFindsTheQuerysCluster) {
+    const uint32_t dim = 32, n = 20000;
+    FarClusters fc(dim, 200, 97);
+    Data base = fc.rows(n);
+    Data queries = fc.rows(300);
+    Shim s;
+    s.p = params(dim, OMEN_METRIC_L2, OMEN_QUANT_RABITQ);
+    s.build(base, 1);
+    auto gt = brute_force(base, queries, OMEN_METRIC_L2, 10);
+    auto vecs = rows(base);
+    uint32_t lost = 0;
+    double sum = 0;
+    for (uint32_t q = 0; q < queries.n; q++) {
+        const double r = recall(s.knn(queries.row(q), 10, 40, 80, vecs), gt[q]);
+        sum += r;
+        lost += r <= 0.1;
+    }
+    std::printf("  %u clusters: recall@10 %.4f, %u of %u queries found at most one true neighbour\n", fc.clusters,
+                sum / queries.n, lost, queries.n);
+    EXPECT_EQ(lost, 0u);
+}
