@@ -227,36 +227,25 @@ bool Scan::start() {
     StoreGraph g(ix_, &st_, &qd_);
     SearchScratch s;
     Cand cur;
-    if (entry_level_ >= 1) {
-        if (!descend_from(g, entry_, entry_level_, 1, cur, s)) {
-            corrupt = g.corrupt;
-            return false;
-        }
-        std::vector<Cand> entries(1, cur), found;
-        if (!search_layer(g, entries, kLayer1Beam, 1, found, s)) {
-            corrupt = g.corrupt;
-            return false;
-        }
-        top_.clear();
-        for (const Cand& c : found) {
-            visited_.insert(c.id);
-            push(make_item(g.prefix(c.id), c.id, c.d));
-            top_.push_back(c.d);
-        }
-        std::make_heap(top_.begin(), top_.end());
-        while (top_.size() > ef_) {
-            std::pop_heap(top_.begin(), top_.end());
-            top_.pop_back();
-        }
-        return true;
-    }
-    if (!descend_from(g, entry_, entry_level_, 0, cur, s)) {
+    const uint32_t beam_level = entry_level_ >= 1 ? 1 : 0;
+    std::vector<Cand> found;
+    if (!descend_from(g, entry_, entry_level_, beam_level, cur, s) ||
+        (beam_level == 1 && !search_layer(g, std::vector<Cand>(1, cur), kLayer1Beam, 1, found, s))) {
         corrupt = g.corrupt;
         return false;
     }
-    visited_.insert(cur.id);
-    push(make_item(g.prefix(cur.id), cur.id, cur.d));
-    top_.assign(1, cur.d);  // max-heap of the ef best distances
+    if (beam_level == 0) found.assign(1, cur);
+    top_.clear();  // max-heap of the ef best distances
+    for (const Cand& c : found) {
+        visited_.insert(c.id);
+        push(make_item(g.prefix(c.id), c.id, c.d));
+        top_.push_back(c.d);
+    }
+    std::make_heap(top_.begin(), top_.end());
+    while (top_.size() > ef_) {
+        std::pop_heap(top_.begin(), top_.end());
+        top_.pop_back();
+    }
     return true;
 }
 

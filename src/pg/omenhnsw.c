@@ -544,6 +544,32 @@ IsDistanceRange(RestrictInfo *rinfo, List *orderbys)
 }
 
 /*
+ * GraphStartupCost
+ *		The descent and the first batch: every node read costs nodeCost, a
+ *		candidate re-ranked rerankCost.
+ */
+static Cost
+GraphStartupCost(double ntuples, double m, double nodeCost, double batch, Cost rerankCost)
+{
+	return log(ntuples) * 2.0 * m * nodeCost + batch * (2.0 * m * nodeCost + rerankCost);
+}
+
+/*
+ * PlainScanCost
+ *		A scan whose rows the executor filters, at `wanted` rows of those
+ *		that pass (a share sel of the rows): the first batch holds about
+ *		batch * sel rows that pass, but a selective filter also keeps the
+ *		scan from releasing them until the continuation has gone further, so
+ *		batch * sel^2 are credited to the startup; each further row costs
+ *		nodeCost / sel (nodeCost: one node got past, re-rank included).
+ */
+static Cost
+PlainScanCost(Cost startup, double batch, double wanted, double sel, Cost nodeCost)
+{
+	return startup + Max(0.0, wanted - batch * sel * sel) * nodeCost / Max(sel, 1e-9);
+}
+
+/*
  * omenhnswcostestimate
  *		See the cost model in the file header.  Reads the metapage (m, dim,
  *		quantization) under a short buffer share lock.
@@ -567,7 +593,6 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	double		distCost;
 	double		nodeCost;
 	double		rerankCost;
-	double		descent;
 	double		keySel = 1.0;
 	double		keyCost = 0;
 	double		rows;
@@ -661,7 +686,6 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	 * filter columns): OMENHNSW_RERANK_SCALE times its CPU constants.
 	 */
 	nodeCost = distCost + keyCost;
-	descent = log(ntuples) * 2.0 * m * nodeCost;
 
 	/*
 	 * Rows the path returns (all restrictions, the executor's too) and how
@@ -698,7 +722,7 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	 * nodes per row it hands out, a filtered graph search about
 	 * OMENHNSW_FILTER_EXPANSIONS per node it gets past (omenhnsw.h).
 	 */
-	graphStartup = descent + batch * (2.0 * m * nodeCost + keySel * rerankCost);
+	graphStartup = GraphStartupCost(ntuples, m, nodeCost, batch, keySel * rerankCost);
 	if (keyQuals == NIL && rows >= ntuples)
 	{
 		/*
@@ -718,19 +742,8 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	*indexStartupCost = graphStartup;
 	if (keyQuals == NIL)
 	{
-		/*
-		 * No conditions in the index: the first batch (HNSW's answer) holds
-		 * about batch * s rows that pass the executor's filter (s =
-		 * rows / ntuples), but a selective filter also keeps the scan from
-		 * releasing them until the continuation has gone further; credit
-		 * batch * s^2 rows to the startup cost (unfiltered: the whole
-		 * batch; 10% filter on 100,000 rows: 2.1 ms a query, against 1.0 ms
-		 * through filter columns and 0.8 ms unfiltered).
-		 */
-		double		sel = rows / ntuples;
-		double		firstRows = batch * sel * sel;
-
-		atWanted = graphStartup + Max(0.0, wanted - firstRows) * graphRun / Max(rows, 1.0);
+		/* No conditions in the index: the executor filters (unfiltered: sel 1) */
+		atWanted = PlainScanCost(graphStartup, batch, wanted, rows / ntuples, graphRun / ntuples);
 	}
 	else
 	{
@@ -772,12 +785,10 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		 */
 		if (omenhnsw_filter_strategy != OMENHNSW_FILTER_STRATEGY_EXACT)
 		{
-			double		sel = rows / ntuples;
-			Cost		plainStartup = log(ntuples) * 2.0 * m * distCost +
-				batch * (2.0 * m * distCost + rerankCost);
-			Cost		plainAt = plainStartup + Max(0.0, wanted - batch * sel * sel) *
-				(OMENHNSW_SETTLE_EXPANSIONS * OMENHNSW_EXPANSION_US * OMENHNSW_COST_PER_US +
-				 rerank) / Max(sel, 1e-9);
+			Cost		plainAt = PlainScanCost(GraphStartupCost(ntuples, m, distCost, batch, rerankCost),
+												batch, wanted, rows / ntuples,
+												OMENHNSW_SETTLE_EXPANSIONS * OMENHNSW_EXPANSION_US *
+												OMENHNSW_COST_PER_US + rerank);
 
 			if (atWanted > 0.95 * plainAt)
 			{
