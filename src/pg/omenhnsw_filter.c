@@ -834,13 +834,36 @@ CollectNode(Page page, BlockNumber blkno, OffsetNumber off, uint32 freeGen,
 }
 
 /*
+ * A record too short for the prefix the exact pass copies: release the page
+ * (locked) and the next one (pinned), then report it.
+ */
+static void
+pg_attribute_noreturn()
+CollectCorrupt(Relation index, Buffer buf, Buffer next, OffsetNumber off,
+			   Size prefixLen)
+{
+	uint32		len = ItemIdGetLength(PageGetItemId(BufferGetPage(buf), off));
+	BlockNumber blkno = BufferGetBlockNumber(buf);
+
+	UnlockReleaseBuffer(buf);
+	if (BufferIsValid(next))
+		ReleaseBuffer(next);
+	ereport(ERROR,
+			(errcode(ERRCODE_INDEX_CORRUPTED),
+			 errmsg("index \"%s\" has a record of %u bytes at block %u, offset %u; its nodes need at least %zu",
+					RelationGetRelationName(index), len, blkno, off, prefixLen),
+			 errhint("REINDEX the index.")));
+}
+
+/*
  * OmenHnswFilterCollect
  *		Every live node of the index that passes the filter, in page order:
  *		the exact pass of a filtered scan (omenhnsw_scan.c).  Reads each
  *		element page once under a share lock, its filter-value array first
  *		and a record only for a node that passes; skips free slots, deleted
  *		nodes and nodes written into slots reused after the reader opened
- *		the index (their rows are newer than its snapshot).  With
+ *		the index (their rows are newer than its snapshot).  f NULL: every
+ *		live node (a plain scan gone deep, omenhnsw_scan.c).  With
  *		prefixLen > 0, also copies each listed record's first prefixLen
  *		bytes into *prefixes, for omen_scan_restrict_prefixes (the pages
  *		are read once: re-reading 1,000 matching records by id took 0.35 ms
@@ -864,8 +887,12 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 	uint32		spans[OMENHNSW_MAX_FILTER_COLUMNS + 1][2];
 	AttrRun		run;
 
-	run.version = f->attrVersion;
-	run.size = f->attrSize;
+	memset(&run, 0, sizeof(run));
+	if (f != NULL)
+	{
+		run.version = f->attrVersion;
+		run.size = f->attrSize;
+	}
 
 	for (blkno = OMENHNSW_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
 	{
@@ -914,6 +941,16 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 			UnlockReleaseBuffer(buf);
 			continue;
 		}
+		if (f == NULL)
+		{
+			/* every live node: the deep plain scan's exact pass */
+			maxoff = PageGetMaxOffsetNumber(page);
+			for (off = FirstOffsetNumber; off <= maxoff; off++)
+				if (!CollectNode(page, blkno, off, freeGen, prefixLen, pre, ids, &n))
+					CollectCorrupt(index, buf, next, off, prefixLen);
+			UnlockReleaseBuffer(buf);
+			continue;
+		}
 		maxoff = Min(PageGetMaxOffsetNumber(page), OmenHnswPageGetOpaque(page)->attrCap);
 		run.array = OmenHnswPageAttrArray(page);
 		run.cap = OmenHnswPageGetOpaque(page)->attrCap;
@@ -938,19 +975,7 @@ OmenHnswFilterCollect(Relation index, const OmenHnswFilter *f, uint32 freeGen,
 				pass &= pass - 1;
 				if (!CollectNode(page, blkno, at, freeGen, prefixLen,
 								 pre, ids, &n))
-				{
-					uint32		len = ItemIdGetLength(PageGetItemId(page, at));
-
-					UnlockReleaseBuffer(buf);
-					if (BufferIsValid(next))
-						ReleaseBuffer(next);
-					ereport(ERROR,
-							(errcode(ERRCODE_INDEX_CORRUPTED),
-							 errmsg("index \"%s\" has a record of %u bytes at block %u, offset %u; its nodes need at least %zu",
-									RelationGetRelationName(index), len,
-									blkno, at, prefixLen),
-							 errhint("REINDEX the index.")));
-				}
+					CollectCorrupt(index, buf, next, at, prefixLen);
 			}
 		}
 		UnlockReleaseBuffer(buf);

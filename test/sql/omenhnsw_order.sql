@@ -183,6 +183,41 @@ SELECT (SELECT max(n) FROM hb_counts WHERE h = 1) <= 240 AS hold_1_pulls_at_most
 	(SELECT sum(n) FROM hb_counts WHERE h = 1) < (SELECT sum(n) FROM hb_counts WHERE h = 0) AS fewer_in_all;
 DROP TABLE hb, hb_counts;
 
+-- A WHERE clause the index does not hold, matched only by rows far from the query: the executor
+-- consumes the ~2,900 nearer rows first.  Once the graph has spent what an exact pass over every
+-- node costs, the scan finishes as that pass (strategy graph+exact); omenhnsw.filter_strategy =
+-- graph keeps the graph.  Either way the rows are the exact plan's, in its order.
+SELECT setseed(0.75);
+CREATE TABLE deep (id int, far bool, v vector(16));
+INSERT INTO deep SELECT i, i > 2900, (SELECT array_agg(random() + 0 * x + CASE WHEN i > 2900 THEN 3 ELSE 0 END)
+	FROM generate_series(1, 16) x)::vector FROM generate_series(1, 3000) i;
+CREATE INDEX deep_v ON deep USING omenhnsw (v vector_l2_ops);
+ANALYZE deep;
+CREATE TABLE deep_rows (how text, rn int, id int);
+SET enable_indexscan = off;
+INSERT INTO deep_rows SELECT 'exact', row_number() OVER (), id FROM (SELECT id FROM deep WHERE far
+	ORDER BY v <-> array_fill(0.5, ARRAY[16])::vector LIMIT 10) s;
+RESET enable_indexscan;
+SET enable_bitmapscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM deep WHERE far ORDER BY v <-> array_fill(0.5, ARRAY[16])::vector LIMIT 10;
+INSERT INTO deep_rows SELECT 'auto', row_number() OVER (), id FROM (SELECT id FROM deep WHERE far
+	ORDER BY v <-> array_fill(0.5, ARRAY[16])::vector LIMIT 10) s;
+SELECT strategy, filtered, exact_pass_nodes, rows_returned > 2900 AS past_the_near_rows,
+	expansions < 3000 AS switched_early FROM omenhnsw_last_scan();
+SET omenhnsw.filter_strategy = graph;
+INSERT INTO deep_rows SELECT 'graph', row_number() OVER (), id FROM (SELECT id FROM deep WHERE far
+	ORDER BY v <-> array_fill(0.5, ARRAY[16])::vector LIMIT 10) s;
+SELECT strategy, filtered, exact_pass_nodes FROM omenhnsw_last_scan();
+RESET omenhnsw.filter_strategy;
+-- an unfiltered LIMIT 10 on the same index stays on the graph
+SELECT count(*) FROM (SELECT id FROM deep ORDER BY v <-> array_fill(0.5, ARRAY[16])::vector LIMIT 10) s;
+SELECT strategy FROM omenhnsw_last_scan();
+RESET enable_bitmapscan;
+SELECT d.how, count(*) AS rows, count(*) FILTER (WHERE e.id IS DISTINCT FROM d.id) AS differ_from_exact
+FROM deep_rows d LEFT JOIN deep_rows e ON e.how = 'exact' AND e.rn = d.rn
+WHERE d.how <> 'exact' GROUP BY d.how ORDER BY d.how;
+DROP TABLE deep, deep_rows;
+
 -- rows whose vector is NULL: after every indexed row, as a sequential scan sorts them (NULLS LAST);
 -- also after a HOT update of such a row, under a partial index's predicate, with a filter column
 -- (checked by the executor on them), on an index whose graph is empty, and never with
