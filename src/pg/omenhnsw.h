@@ -344,8 +344,12 @@ typedef OmenHnswMetaPageData *OmenHnswMetaPage;
 #define OMENHNSW_DEFAULT_RERANK_FACTOR	2
 /* 2.5: at 128 dimensions a third fewer rows read than re-ranking whole batches, recall unchanged */
 #define OMENHNSW_DEFAULT_RERANK_SIGMAS	2.5
-/* added to rerank_sigmas in a filtered scan (omenhnsw_scan.c, StartSearch) */
+/*
+ * added to rerank_sigmas in a filtered scan (omenhnsw_scan.c, StartSearch),
+ * until its first slice shows at least this share of the nodes passing
+ */
 #define OMENHNSW_FILTER_EXTRA_SIGMAS	1.5
+#define OMENHNSW_FILTER_NARROW_RATE		0.5
 #define OMENHNSW_BUILD_SEED				UINT64CONST(0x4F6D656E44420001)
 /* bulk-build threads: 1 + max_parallel_maintenance_workers, at most this */
 #define OMENHNSW_MAX_BUILD_THREADS		8
