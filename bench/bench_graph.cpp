@@ -1,13 +1,15 @@
-// bench_graph.cpp: graph quality of the HNSW builder, own-list padding off and on, in one run.
+// bench_graph.cpp: graph quality of the HNSW builder's three ways of linking, in one run.
 //
-//   build/bench/bench_graph --dir DIR [--threads T] [--n N]
+//   build/bench/bench_graph --dir DIR [--threads T] [--n N] [--k K] [--l1]
 //
-// DIR holds base.f32, query.f32 (little-endian float32 rows), gt.u32 (10 nearest base rows per
-// query, uint32) and dim (a text file with the dimension); bench/graph.sh writes them.  For each
-// mode (unpadded, padded; see Builder::kPadOwnListsFrom) it builds the graph (m 16,
-// ef_construction 64, exact distances, T threads) and prints build wall and CPU seconds, the mean
-// layer-0 degree, then recall@10 and QPS (one thread, CPU time) of a search with exact distances
-// per ef_search: the graph alone, without quantization or the PostgreSQL scan.
+// DIR holds base.f32, query.f32 (little-endian float32 rows), gt.u32 (K nearest base rows per
+// query, uint32, default 10, by the metric: L2, or L1 with --l1) and dim (a text file with the
+// dimension); bench/graph.sh writes them.  For each mode (plain: the heuristic's lists; padded
+// own lists, see Builder::kPadOwnListsFrom; dense lists, see dense_lists in core/hnsw.hpp) it
+// builds the graph (m 16, ef_construction 64, exact distances, T threads) and prints build wall
+// and CPU seconds, the mean layer-0 degree, then recall@K and QPS (one thread, CPU time) of a
+// search with exact distances per ef_search: the graph alone, without quantization or the
+// PostgreSQL scan.  (Each mode is forced whatever the dimension and size.)
 #include <sys/resource.h>
 
 #include <chrono>
@@ -51,14 +53,17 @@ bool read_all(const std::string& path, std::vector<T>& out) {
 
 int main(int argc, char** argv) {
     std::string dir;
-    uint32_t threads = 2, nlimit = 0;
+    uint32_t threads = 2, nlimit = 0, k = 10;
+    uint32_t metric = OMEN_METRIC_L2;
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
         if (a == "--dir" && i + 1 < argc) dir = argv[++i];
         else if (a == "--threads" && i + 1 < argc) threads = static_cast<uint32_t>(std::atol(argv[++i]));
         else if (a == "--n" && i + 1 < argc) nlimit = static_cast<uint32_t>(std::atol(argv[++i]));
+        else if (a == "--k" && i + 1 < argc) k = static_cast<uint32_t>(std::atol(argv[++i]));
+        else if (a == "--l1") metric = OMEN_METRIC_L1;
         else {
-            std::fprintf(stderr, "usage: %s --dir DIR [--threads T] [--n N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s --dir DIR [--threads T] [--n N] [--k K] [--l1]\n", argv[0]);
             return 2;
         }
     }
@@ -76,20 +81,22 @@ int main(int argc, char** argv) {
     }
     uint32_t n = static_cast<uint32_t>(base.size() / dim);
     if (nlimit && nlimit < n) n = nlimit;  // (gt must then be for the first n rows)
-    const uint32_t nq = static_cast<uint32_t>(std::min(query.size() / dim, gt.size() / 10));
+    const uint32_t nq = static_cast<uint32_t>(std::min(query.size() / dim, gt.size() / k));
     omen_init();
     std::printf("graph alone (exact distances): %u x %u, %u queries, m 16, ef_construction 64, %u threads, kernels %s\n",
                 n, dim, nq, threads, omen_simd_level());
-    for (const bool pad : {false, true}) {
+    for (const int mode : {0, 1, 2}) {
+        const bool pad = mode == 1;
         omen_params_t p{};
         p.dim = dim;
-        p.metric = OMEN_METRIC_L2;
+        p.metric = metric;
         p.quant = OMEN_QUANT_NONE;
         p.m = 16;
         p.ef_construction = 64;
         p.seed = 42;
         auto b = std::make_unique<Builder>(p, size_t(64) << 30);
         b->set_pad_own_lists_from(pad ? 0 : UINT32_MAX);
+        b->set_dense_lists(mode == 2);
         for (uint32_t i = 0; i < n; i++)
             if (b->add(&base[static_cast<size_t>(i) * dim], i) != OMEN_OK) return 1;
         const auto w0 = std::chrono::steady_clock::now();
@@ -104,21 +111,22 @@ int main(int argc, char** argv) {
             b->neighbors(i, 0, nb);
             deg += static_cast<double>(nb.size());
         }
-        std::printf("\n%s own lists: build %.1f s wall, %.1f s CPU; mean layer-0 degree %.2f\n",
-                    pad ? "padded" : "unpadded", wall, cpu, deg / n);
-        std::printf("  ef_search  recall@10      QPS\n");
+        std::printf("\n%s lists: build %.1f s wall, %.1f s CPU; mean layer-0 degree %.2f\n",
+                    mode == 0 ? "plain" : mode == 1 ? "padded" : "dense", wall, cpu, deg / n);
+        std::printf("  ef_search  recall@%u      QPS\n", k);
         Builder::Searcher s(*b);
         std::vector<Cand> out;
         for (uint32_t ef : {10u, 20u, 40u, 100u, 200u, 400u}) {
+            if (ef < k) continue;
             double hits = 0;
             const double t0 = cpu_seconds();
             for (uint32_t q = 0; q < nq; q++) {
                 s.search(&query[static_cast<size_t>(q) * dim], ef, false, out);
-                std::set<uint32_t> want(gt.begin() + 10 * q, gt.begin() + 10 * q + 10);
-                for (size_t j = 0; j < out.size() && j < 10; j++) hits += static_cast<double>(want.count(out[j].id));
+                std::set<uint32_t> want(gt.begin() + k * q, gt.begin() + k * q + k);
+                for (size_t j = 0; j < out.size() && j < k; j++) hits += static_cast<double>(want.count(out[j].id));
             }
             const double t = cpu_seconds() - t0;
-            std::printf("  %9u  %9.4f  %7.0f\n", ef, hits / (10.0 * nq), t > 0 ? nq / t : 0.0);
+            std::printf("  %9u  %9.4f  %7.0f\n", ef, hits / (double(k) * nq), t > 0 ? nq / t : 0.0);
         }
     }
     return 0;

@@ -303,7 +303,7 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         for (const Cand& c : w.found)
             if (c.id != q) w.cands.push_back(c);
         if (concurrent && level == 0) add_concurrent_peers(w, g, q, ticket);
-        if (pad_)
+        if (pad_ || dense_)
             select_heuristic(w.cands, level == 0 ? 2 * m_ : m_, pf, w.chosen[level], true);
         else
             select_heuristic(w.cands, m_, pf, w.chosen[level], keep_pruned());
@@ -322,9 +322,9 @@ void Builder::insert(Worker& w, uint32_t ticket, bool concurrent) {
         merge_list(w, q, list(q, level), cap, pad_);
         unlock(q);
 
-        // Back-links from the first m chosen (all of them unless padded), pruned with the
-        // heuristic when the list is full.
-        const size_t nback = std::min<size_t>(selected.size(), m_);
+        // Back-links from the first m chosen (all of them unless padded; all of them with dense
+        // lists), pruned with the heuristic when the list is full.
+        const size_t nback = dense_ ? selected.size() : std::min<size_t>(selected.size(), m_);
         for (size_t si = 0; si < nback; si++) {
             const Cand& s = selected[si];
             uint32_t* nl = list(s.id, level);

@@ -84,6 +84,17 @@ public:
     // 1.6x the build time.  See bench/results/graph.md.  Call before add().
     static constexpr uint32_t kPadOwnListsFrom = core::kPadOwnListsFrom;
     void set_pad_own_lists_from(uint32_t n) { pad_from_ = n; }
+    // Dense lists, for benchmarks (bench_graph's third mode; off in every index): as pgvector
+    // links, a new node keeps up to 2m layer-0 neighbours (the heuristic's choice, then the nearest
+    // it pruned), every chosen one gets a back-link, and merges of full lists keep pruned nodes
+    // too.  Graph alone, exact distances, recall@20 at ef_search 20 / 40: 10,000 x 10 uniform
+    // (2*random()*random()) 0.978 / 0.998 -> 0.995 / 0.9996, 10,000 x 32 0.772 / 0.907 -> 0.850 /
+    // 0.948, glove-50 (9,000) 0.947 / 0.986 -> 0.976 / 0.994, for 3.5-5.5x the build time; but
+    // 20,000 x 128 clustered 0.993 / 0.9998 -> 0.980 / 0.998, and on 30,000 rows in 4 clusters of
+    // low intrinsic dimension recall@10 stalls below the plain graph's at any ef_search (32-d:
+    // 0.9987 -> 0.9663 at ef 40, 1.0 -> 0.9667 at ef 100; 8-d: 0.9943 -> 0.9890 at ef 100), which
+    // is why no index uses it.  See bench/results/graph.md.  Call before add().
+    void set_dense_lists(bool on) { dense_ = on; }
 
     // Storage order (after the build): groups of `group` nodes, each grown breadth-first over
     // layer 0 from a seed, seeds taken in global breadth-first order from the entry point (see
@@ -132,7 +143,7 @@ private:
     void unlock(uint32_t i) const;
     float pair(uint32_t a, uint32_t b) const;
     // select_heuristic fills pruned slots for some metrics (hnsw.hpp).
-    bool keep_pruned() const { return metric_keeps_pruned(qz_.metric); }
+    bool keep_pruned() const { return dense_ || metric_keeps_pruned(qz_.metric); }
     // Dense construction code of node i: float |r|, float <o - c, c>, then the sign plane.
     const uint8_t* ccode(uint32_t i) const { return cc_ + static_cast<size_t>(i) * cstride_; }
     float cdist(const uint8_t* a, const uint8_t* b) const {
@@ -168,6 +179,7 @@ private:
     bool quantized_construction_ = false;
     uint32_t pad_from_ = kPadOwnListsFrom;
     bool pad_ = false;  // pad own lists in this build (count() >= pad_from_)
+    bool dense_ = false;  // dense lists (set_dense_lists)
     bool concurrent_ = false;
     std::vector<uint32_t> up_;
     std::vector<uint32_t> up_off_;
