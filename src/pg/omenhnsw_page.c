@@ -373,12 +373,37 @@ OmenHnswCheckSparseDim(int64 dim)
 void
 OmenHnswCheckDim(Relation index, uint32 expected, int actual)
 {
-	if ((int) expected != actual)
+	const char *dims;
+
+	if ((int) expected == actual)
+		return;
+	/* the function a partial index per dimension would test */
+	switch (OmenHnswGetInputType(index))
+	{
+		case OMENHNSW_INPUT_BIT:
+			dims = "bit_length";
+			break;
+		case OMENHNSW_INPUT_SPARSEVEC:
+			dims = NULL;
+			break;
+		default:
+			dims = "vector_dims";
+			break;
+	}
+	if (dims != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("expected %u dimensions, not %d", expected, actual),
 				 errdetail("Index \"%s\" holds vectors of %u dimensions.",
-						   RelationGetRelationName(index), expected)));
+						   RelationGetRelationName(index), expected),
+				 errhint("An index holds vectors of one dimension. Declare the column with its dimension, or give each dimension its own partial index (for this one: WHERE %s(column) = %d) and repeat that condition in the query.",
+						 dims, actual)));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("expected %u dimensions, not %d", expected, actual),
+			 errdetail("Index \"%s\" holds vectors of %u dimensions.",
+					   RelationGetRelationName(index), expected),
+			 errhint("An index holds vectors of one dimension: declare the column with its dimension.")));
 }
 
 /*

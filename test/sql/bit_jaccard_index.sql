@@ -85,4 +85,21 @@ ORDER BY b <%> (SELECT b FROM bj_empty WHERE id = 42) LIMIT 1;
 SELECT metric, quantization, nodes FROM omenhnsw_index_info('bj_empty_b');
 RESET enable_seqscan;
 
-DROP TABLE bj_protos, bj_items, bj_queries, bj_bar, bj_found, bj_vec, bj_empty;
+-- a varbit column: the first value fixes the length; others are refused, with a hint that
+-- names the function a partial index per length would test
+CREATE TABLE bj_varbit (id int, b varbit);
+INSERT INTO bj_varbit VALUES (1, '1011'), (2, '0011');
+CREATE INDEX bj_varbit_b ON bj_varbit USING omenhnsw (b bit_hamming_ops);
+INSERT INTO bj_varbit VALUES (3, '10110');
+-- as the hint says: one partial index per length, the condition repeated in the query
+DROP INDEX bj_varbit_b;
+CREATE INDEX bj_varbit_4 ON bj_varbit USING omenhnsw (b bit_hamming_ops) WHERE bit_length(b) = 4;
+CREATE INDEX bj_varbit_5 ON bj_varbit USING omenhnsw (b bit_hamming_ops) WHERE bit_length(b) = 5;
+INSERT INTO bj_varbit VALUES (3, '10110'), (4, '00001');
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM bj_varbit WHERE bit_length(b) = 5 ORDER BY b <~> '10100' LIMIT 2;
+SELECT id FROM bj_varbit WHERE bit_length(b) = 5 ORDER BY b <~> '10100' LIMIT 2;
+SELECT id FROM bj_varbit WHERE bit_length(b) = 4 ORDER BY b <~> '1010' LIMIT 2;
+RESET enable_seqscan;
+
+DROP TABLE bj_protos, bj_items, bj_queries, bj_bar, bj_found, bj_vec, bj_empty, bj_varbit;
