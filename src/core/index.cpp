@@ -174,7 +174,7 @@ constexpr uint32_t kSettleBudgetBounded = 1;
 // The beam width of a scan's search on layer 1 (Scan::start).
 constexpr uint32_t kLayer1Beam = 16;
 
-// Read it's full record, push its unvisited layer-0 neighbours (their estimates into fresh_) and
+// Read it's full record, push its unvisited layer-0 neighbours (with their estimates into fresh_) and
 // widen the settle margin by any drop from it to them.  false on storage failure or corrupt level.
 bool Scan::expand(const Item& it) {
     expansions_++;
@@ -199,7 +199,7 @@ bool Scan::expand(const Item& it) {
         const uint8_t* r = buf_.data() + i * p;
         Item n = make_item(r, ids_[i], qd_(r));
         push(n);
-        fresh_.push_back(n.d);
+        fresh_.push_back(Cand{n.d, n.id});
         const double drop = ix_.candidate_distance(it.d) - ix_.candidate_distance(n.d);
         if (!phase1_done_)
             phase1_drops_.push_back({it.d, drop});
@@ -235,16 +235,11 @@ bool Scan::start() {
         return false;
     }
     if (beam_level == 0) found.assign(1, cur);
-    top_.clear();  // max-heap of the ef best distances
+    top_.reset(ef_);  // the ef best (distinct distances, see Beam)
     for (const Cand& c : found) {
         visited_.insert(c.id);
         push(make_item(g.prefix(c.id), c.id, c.d));
-        top_.push_back(c.d);
-    }
-    std::make_heap(top_.begin(), top_.end());
-    while (top_.size() > ef_) {
-        std::pop_heap(top_.begin(), top_.end());
-        top_.pop_back();
+        top_.offer(c);
     }
     return true;
 }
@@ -258,29 +253,21 @@ bool Scan::start() {
 // 10 at 48 dimensions took 3.3 ms instead of 0.4; with none, strict order skipped 250 late rows in
 // 20 queries of LIMIT 100 at ef_search 10, quantization none).
 bool Scan::phase1(uint32_t budget) {
-    std::vector<float>& top = top_;
+    Beam& top = top_;
     uint32_t spent = 0;
     while (!frontier_.empty()) {
         const Item& c = frontier_.front();
-        if (top.size() >= ef_ && c.d > top.front()) break;
+        if (top.full() && c.d > top.pool.back().d) break;
         if (budget > 0 && spent >= budget) return true;  // paused
         const Item it = pop(frontier_);
         spent++;
         if (!expand(it)) return false;
-        for (float d : fresh_) {
-            if (top.size() < ef_ || d < top.front()) {
-                top.push_back(d);
-                std::push_heap(top.begin(), top.end());
-                if (top.size() > ef_) {
-                    std::pop_heap(top.begin(), top.end());
-                    top.pop_back();
-                }
-            }
-        }
+        for (const Cand& n : fresh_) top.offer(n);
     }
     // The margin starts from the drops below nodes that ended among the ef best: local drops.
     for (const auto& pd : phase1_drops_)
-        if (pd.first <= top.front() && kSettleFactor * pd.second > margin_) margin_ = kSettleFactor * pd.second;
+        if (!top.pool.empty() && pd.first <= top.pool.back().d && kSettleFactor * pd.second > margin_)
+            margin_ = kSettleFactor * pd.second;
     phase1_drops_.clear();
     phase1_left_ = ef_;
     phase1_done_ = true;

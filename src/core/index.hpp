@@ -169,11 +169,11 @@ private:
     IdSet visited_;
     std::vector<Item> pending_;   // min-heap: discovered, not yet returned
     std::vector<Item> frontier_;  // min-heap: discovered, not yet expanded
-    std::vector<float> top_;      // scratch for the first beam search (max-heap)
+    Beam top_;                    // the first beam search's ef best
     std::vector<uint8_t> full_, buf_;
     std::vector<uint32_t> ids_, queue_;
     size_t queue_pos_ = 0;
-    std::vector<float> fresh_;
+    std::vector<Cand> fresh_;
     uint32_t budget_ = 0;        // continuation expansions per next() call; 0: no limit
     uint64_t expansions_ = 0;    // expansions so far (phase 1 included)
     bool list_mode_ = false;     // restrict_to was called

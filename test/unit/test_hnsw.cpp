@@ -181,6 +181,33 @@ TEST(HnswGraph, PaddedOwnLists) {
     EXPECT_GE(r_padded, 0.95);
 }
 
+// A beam counts distinct distances: copies share a place, up to kDupBeamFactor entries a place;
+// a new distance evicts the farthest one with all its copies.
+TEST(Hnsw, BeamCountsDistinctDistances) {
+    using omendb::core::Beam;
+    using omendb::core::kDupBeamFactor;
+    Beam b;
+    b.reset(3);
+    uint32_t id = 0;
+    for (float d : {1.0f, 2.0f, 2.0f, 2.0f, 3.0f}) EXPECT_NE(b.offer(Cand{d, id++}), Beam::kNone);
+    EXPECT_EQ(b.pool.size(), 5u);  // three distances
+    EXPECT_TRUE(b.full());
+    EXPECT_EQ(b.offer(Cand{4.0f, id++}), Beam::kNone);  // farther than the third distance
+    EXPECT_NE(b.offer(Cand{3.0f, id++}), Beam::kNone);  // a copy of the third: it rides along
+    EXPECT_EQ(b.pool.size(), 6u);
+    EXPECT_EQ(b.offer(Cand{0.5f, id++}), 0u);  // a new nearest distance: 3.0 leaves, both copies
+    ASSERT_EQ(b.pool.size(), 5u);
+    EXPECT_EQ(b.pool.back().d, 2.0f);
+    EXPECT_EQ(b.done.size(), b.pool.size());
+    for (size_t i = 1; i < b.pool.size(); i++) EXPECT_FALSE(cand_less(b.pool[i], b.pool[i - 1]));
+    // one distance only: at most kDupBeamFactor * ef copies, then the farthest id leaves
+    b.reset(2);
+    for (uint32_t i = 0; i < 20; i++) b.offer(Cand{1.0f, 100 - i});
+    EXPECT_EQ(b.pool.size(), 2 * kDupBeamFactor);
+    EXPECT_TRUE(b.full());
+    EXPECT_EQ(b.pool.front().id, 81u);  // the smallest ids (ties go by id)
+}
+
 TEST(Hnsw, DeterministicSingleThread) {
     Data base = make_data(1500, 24, 10, 5);
     for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
