@@ -5,7 +5,7 @@
 // DIR holds base.f32, query.f32 (little-endian float32 rows), gt.u32 (K nearest base rows per
 // query, uint32, default 10, by the metric: L2, or L1 with --l1) and dim (a text file with the
 // dimension); bench/graph.sh writes them.  For each mode (plain: the heuristic's lists; padded
-// own lists, see Builder::kPadOwnListsFrom; dense lists, see dense_lists in core/hnsw.hpp) it
+// own lists, see Builder::kPadOwnListsFrom; dense lists, see Builder::set_dense_lists) it
 // builds the graph (m 16, ef_construction 64, exact distances, T threads) and prints build wall
 // and CPU seconds, the mean layer-0 degree, then recall@K and QPS (one thread, CPU time) of a
 // search with exact distances per ef_search: the graph alone, without quantization or the

@@ -278,7 +278,6 @@ bool descend_from(G& g, uint32_t entry, uint32_t from_level, uint32_t to_level, 
 // either), and one binary search plus a short memmove per accepted neighbour is cheaper than three
 // heap operations.  The heaps were a third of a quantized build's time, where coarse code
 // distances let many neighbours in.
-
 template <class G>
 bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t level,
                   std::vector<Cand>& result, SearchScratch& s) {
@@ -286,10 +285,9 @@ bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t 
     beam.reset(ef);
     std::vector<Cand>& pool = beam.pool;
     std::vector<uint8_t>& done = beam.done;
-    auto offer = [&beam](const Cand& n) { return beam.offer(n); };
     g.visited_reset();
     for (const Cand& e : entries)
-        if (g.visit(e.id)) offer(e);
+        if (g.visit(e.id)) beam.offer(e);
     // Every entry before `cursor` is expanded.
     size_t cursor = 0;
     while (cursor < pool.size()) {
@@ -306,7 +304,7 @@ bool search_layer(G& g, const std::vector<Cand>& entries, uint32_t ef, uint32_t 
             s.dist.resize(s.fresh.size());
             if (!g.distances(s.fresh.data(), s.fresh.size(), s.dist.data())) return false;
             for (size_t i = 0; i < s.fresh.size(); i++) {
-                const size_t pos = offer(Cand{s.dist[i], s.fresh[i]});
+                const size_t pos = beam.offer(Cand{s.dist[i], s.fresh[i]});
                 if (pos < cursor) cursor = pos;
             }
         }

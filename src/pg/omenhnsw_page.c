@@ -390,19 +390,14 @@ OmenHnswCheckDim(Relation index, uint32 expected, int actual)
 			dims = "vector_dims";
 			break;
 	}
-	if (dims != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %u dimensions, not %d", expected, actual),
-				 errdetail("Index \"%s\" holds vectors of %u dimensions.",
-						   RelationGetRelationName(index), expected),
-				 errhint("An index holds vectors of one dimension. Declare the column with its dimension, or give each dimension its own partial index (for this one: WHERE %s(column) = %d) and repeat that condition in the query.",
-						 dims, actual)));
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("expected %u dimensions, not %d", expected, actual),
 			 errdetail("Index \"%s\" holds vectors of %u dimensions.",
 					   RelationGetRelationName(index), expected),
+			 dims != NULL ?
+			 errhint("An index holds vectors of one dimension. Declare the column with its dimension, or give each dimension its own partial index (for this one: WHERE %s(column) = %d) and repeat that condition in the query.",
+					 dims, actual) :
 			 errhint("An index holds vectors of one dimension: declare the column with its dimension.")));
 }
 
