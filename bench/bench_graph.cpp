@@ -1,12 +1,14 @@
 // bench_graph.cpp: graph quality of the HNSW builder's three ways of linking, in one run.
 //
 //   build/bench/bench_graph --dir DIR [--threads T] [--n N] [--k K] [--l1]
+//                           [--modes plain,padded,dense] [--m M] [--efc E1,E2,..] [--ef E1,E2,..]
 //
 // DIR holds base.f32, query.f32 (little-endian float32 rows), gt.u32 (K nearest base rows per
 // query, uint32, default 10, by the metric: L2, or L1 with --l1) and dim (a text file with the
 // dimension); bench/graph.sh writes them.  For each mode (plain: the heuristic's lists; padded
 // own lists, see Builder::kPadOwnListsFrom; dense lists, see Builder::set_dense_lists) it
-// builds the graph (m 16, ef_construction 64, exact distances, T threads) and prints build wall
+// builds the graph (m 16, ef_construction 64 unless --m / --efc say otherwise, every listed
+// ef_construction in turn; exact distances, T threads) and prints build wall
 // and CPU seconds, the mean layer-0 degree, then recall@K and QPS (one thread, CPU time) of a
 // search with exact distances per ef_search: the graph alone, without quantization or the
 // PostgreSQL scan.  (Each mode is forced whatever the dimension and size.)
@@ -18,6 +20,7 @@
 #include <cstdlib>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -49,12 +52,23 @@ bool read_all(const std::string& path, std::vector<T>& out) {
     return ok;
 }
 
+std::vector<uint32_t> parse_list(const std::string& s) {
+    std::vector<uint32_t> out;
+    std::stringstream in(s);
+    std::string item;
+    while (std::getline(in, item, ','))
+        if (!item.empty()) out.push_back(static_cast<uint32_t>(std::atol(item.c_str())));
+    return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string dir;
     uint32_t threads = 2, nlimit = 0, k = 10;
-    uint32_t metric = OMEN_METRIC_L2;
+    uint32_t metric = OMEN_METRIC_L2, m = 16;
+    std::vector<uint32_t> efcs{64}, efs{10, 20, 40, 100, 200, 400};
+    std::vector<int> modes{0, 1, 2};
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
         if (a == "--dir" && i + 1 < argc) dir = argv[++i];
@@ -62,8 +76,20 @@ int main(int argc, char** argv) {
         else if (a == "--n" && i + 1 < argc) nlimit = static_cast<uint32_t>(std::atol(argv[++i]));
         else if (a == "--k" && i + 1 < argc) k = static_cast<uint32_t>(std::atol(argv[++i]));
         else if (a == "--l1") metric = OMEN_METRIC_L1;
-        else {
-            std::fprintf(stderr, "usage: %s --dir DIR [--threads T] [--n N] [--k K] [--l1]\n", argv[0]);
+        else if (a == "--m" && i + 1 < argc) m = static_cast<uint32_t>(std::atol(argv[++i]));
+        else if (a == "--efc" && i + 1 < argc) efcs = parse_list(argv[++i]);
+        else if (a == "--ef" && i + 1 < argc) efs = parse_list(argv[++i]);
+        else if (a == "--modes" && i + 1 < argc) {
+            modes.clear();
+            std::stringstream in(argv[++i]);
+            std::string item;
+            while (std::getline(in, item, ','))
+                modes.push_back(item == "plain" ? 0 : item == "padded" ? 1 : item == "dense" ? 2 : -1);
+        } else {
+            std::fprintf(stderr,
+                         "usage: %s --dir DIR [--threads T] [--n N] [--k K] [--l1] [--modes plain,padded,dense] "
+                         "[--m M] [--efc LIST] [--ef LIST]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -83,16 +109,22 @@ int main(int argc, char** argv) {
     if (nlimit && nlimit < n) n = nlimit;  // (gt must then be for the first n rows)
     const uint32_t nq = static_cast<uint32_t>(std::min(query.size() / dim, gt.size() / k));
     omen_init();
-    std::printf("graph alone (exact distances): %u x %u, %u queries, m 16, ef_construction 64, %u threads, kernels %s\n",
-                n, dim, nq, threads, omen_simd_level());
-    for (const int mode : {0, 1, 2}) {
+    for (const int mode : modes)
+        if (mode < 0 || m < 2 || efcs.empty() || efs.empty()) {
+            std::fprintf(stderr, "bench_graph: bad --modes, --m, --efc or --ef\n");
+            return 2;
+        }
+    std::printf("graph alone (exact distances): %u x %u, %u queries, m %u, %u threads, kernels %s\n", n, dim, nq, m,
+                threads, omen_simd_level());
+    for (const uint32_t efc : efcs)
+    for (const int mode : modes) {
         const bool pad = mode == 1;
         omen_params_t p{};
         p.dim = dim;
         p.metric = metric;
         p.quant = OMEN_QUANT_NONE;
-        p.m = 16;
-        p.ef_construction = 64;
+        p.m = m;
+        p.ef_construction = efc;
         p.seed = 42;
         auto b = std::make_unique<Builder>(p, size_t(64) << 30);
         b->set_pad_own_lists_from(pad ? 0 : UINT32_MAX);
@@ -111,12 +143,12 @@ int main(int argc, char** argv) {
             b->neighbors(i, 0, nb);
             deg += static_cast<double>(nb.size());
         }
-        std::printf("\n%s lists: build %.1f s wall, %.1f s CPU; mean layer-0 degree %.2f\n",
-                    mode == 0 ? "plain" : mode == 1 ? "padded" : "dense", wall, cpu, deg / n);
+        std::printf("\n%s lists, m %u, ef_construction %u: build %.1f s wall, %.1f s CPU; mean layer-0 degree %.2f\n",
+                    mode == 0 ? "plain" : mode == 1 ? "padded" : "dense", m, efc, wall, cpu, deg / n);
         std::printf("  ef_search  recall@%u      QPS\n", k);
         Builder::Searcher s(*b);
         std::vector<Cand> out;
-        for (uint32_t ef : {10u, 20u, 40u, 100u, 200u, 400u}) {
+        for (const uint32_t ef : efs) {
             if (ef < k) continue;
             double hits = 0;
             const double t0 = cpu_seconds();
@@ -127,6 +159,7 @@ int main(int argc, char** argv) {
             }
             const double t = cpu_seconds() - t0;
             std::printf("  %9u  %9.4f  %7.0f\n", ef, hits / (double(k) * nq), t > 0 ? nq / t : 0.0);
+            std::fflush(stdout);
         }
     }
     return 0;
