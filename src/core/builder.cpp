@@ -203,6 +203,7 @@ void Builder::train_and_layout() {
     std::mt19937_64 shuffle_rng(params_.seed ^ 0x9E3779B97F4A7C15ull);
     for (size_t i = n; i > 1; i--) std::swap(order_[i - 1], order_[shuffle_rng() % i]);
     pad_ = n >= pad_from_;
+    if (auto_efc_ && n >= wide_from_) params_.ef_construction = std::max(params_.ef_construction, kWideEfConstruction);
     trained_ = true;
 }
 

@@ -96,6 +96,14 @@ public:
     // is why no index uses it.  See bench/results/graph.md.  Call before add().
     void set_dense_lists(bool on) { dense_ = on; }
 
+    // ef_construction was left at its default: a graph of at least kWideConstructionFrom nodes
+    // (set_wide_construction_from, for tests) is built with kWideEfConstruction instead (see
+    // hnsw.hpp).  params().ef_construction is the value used once the build has started.  Call
+    // before add().
+    static constexpr uint32_t kWideConstructionFrom = core::kWideConstructionFrom;
+    void set_auto_ef_construction(bool on) { auto_efc_ = on; }
+    void set_wide_construction_from(uint32_t n) { wide_from_ = n; }
+
     // Storage order (after the build): groups of `group` nodes, each grown breadth-first over
     // layer 0 from a seed, seeds taken in global breadth-first order from the entry point (see
     // omen_builder_layout_order).
@@ -180,6 +188,8 @@ private:
     uint32_t pad_from_ = kPadOwnListsFrom;
     bool pad_ = false;  // pad own lists in this build (count() >= pad_from_)
     bool dense_ = false;  // dense lists (set_dense_lists)
+    bool auto_efc_ = false;  // ef_construction at its default (set_auto_ef_construction)
+    uint32_t wide_from_ = kWideConstructionFrom;
     bool concurrent_ = false;
     std::vector<uint32_t> up_;
     std::vector<uint32_t> up_off_;

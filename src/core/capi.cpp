@@ -149,6 +149,19 @@ omen_status_t omen_builder_set_quantized_construction(omen_builder_t* builder, i
     OMEN_CATCH
 }
 
+omen_status_t omen_builder_set_auto_ef_construction(omen_builder_t* builder, int on) {
+    try {
+        if (!builder || builder->b.count() != 0) return OMEN_ERR_INVALID;
+        builder->b.set_auto_ef_construction(on != 0);
+        return OMEN_OK;
+    }
+    OMEN_CATCH
+}
+
+uint32_t omen_builder_ef_construction(const omen_builder_t* builder) {
+    return builder ? builder->b.params().ef_construction : 0;
+}
+
 size_t omen_builder_bytes_per_vector(const omen_params_t* params) {
     if (!params || !omendb::core::params_valid(*params)) return 0;
     return Builder::bytes_per_vector(*params);

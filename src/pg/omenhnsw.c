@@ -32,6 +32,7 @@
 #include "access/amapi.h"
 #include "access/genam.h"
 #include "access/reloptions.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
@@ -368,6 +369,41 @@ OmenHnswGetEfConstruction(Relation index)
 	OmenHnswOptions *opts = (OmenHnswOptions *) index->rd_options;
 
 	return opts ? opts->efConstruction : OMENHNSW_DEFAULT_EF_CONSTRUCTION;
+}
+
+/*
+ * OmenHnswEfConstructionGiven
+ *		Whether the index's reloptions name ef_construction.  The parsed
+ *		options hold the default when they don't, so look at the catalog's
+ *		text: a default build may widen ef_construction on large graphs (see
+ *		omen_builder_set_auto_ef_construction), a value the user gave is kept.
+ */
+bool
+OmenHnswEfConstructionGiven(Relation index)
+{
+	HeapTuple	tuple;
+	Datum		datum;
+	bool		isnull;
+	bool		given = false;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(RelationGetRelid(index)));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", RelationGetRelid(index));
+	datum = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_reloptions, &isnull);
+	if (!isnull)
+	{
+		ListCell   *lc;
+
+		foreach(lc, untransformRelOptions(datum))
+		{
+			DefElem    *def = (DefElem *) lfirst(lc);
+
+			if (pg_strcasecmp(def->defname, "ef_construction") == 0)
+				given = true;
+		}
+	}
+	ReleaseSysCache(tuple);
+	return given;
 }
 
 omen_quant_t

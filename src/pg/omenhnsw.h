@@ -686,6 +686,7 @@ extern OmenHnswInputType OmenHnswGetInputType(Relation index);
 extern omen_metric_t OmenHnswGetMetric(Relation index);
 extern int	OmenHnswGetM(Relation index);
 extern int	OmenHnswGetEfConstruction(Relation index);
+extern bool OmenHnswEfConstructionGiven(Relation index);
 extern omen_quant_t OmenHnswGetQuant(Relation index);
 extern bool OmenHnswGetQuantizedConstruction(Relation index);
 extern omen_quant_t OmenHnswResolveQuant(omen_quant_t quant, uint32 dim);

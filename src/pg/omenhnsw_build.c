@@ -166,6 +166,12 @@ CreateBuilder(OmenHnswBuildState *bs)
 		st = omen_builder_set_quantized_construction(b, 1);
 		OmenHnswCheckStatus(st, NULL, "configuring the index builder");
 	}
+	/* ef_construction left at its default: large graphs are built wider */
+	if (!OmenHnswEfConstructionGiven(bs->index))
+	{
+		st = omen_builder_set_auto_ef_construction(b, 1);
+		OmenHnswCheckStatus(st, NULL, "configuring the index builder");
+	}
 }
 
 /*
@@ -248,6 +254,9 @@ WritePages(OmenHnswBuildState *bs)
 			OmenHnswCheckStatus(st, NULL, "building the graph");
 			pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
 		}
+		/* what the build used, for later inserts and omenhnsw_index_info */
+		meta.efConstruction = omen_builder_ef_construction(b);
+		bs->params.ef_construction = meta.efConstruction;
 
 		progVal[0] = OMENHNSW_PHASE_WRITE;
 		progVal[1] = count;

@@ -181,6 +181,32 @@ TEST(HnswGraph, PaddedOwnLists) {
     EXPECT_GE(r_padded, 0.95);
 }
 
+// ef_construction left at its default widens to kWideEfConstruction on graphs of at least
+// kWideConstructionFrom nodes; a value the caller set (auto off) or a wider one is kept, and a
+// smaller graph keeps the default.  The threshold is lowered so that the test builds 3,000 nodes.
+TEST(HnswGraph, AutoEfConstructionWidensLargeGraphs) {
+    using omendb::core::kWideEfConstruction;
+    const uint32_t dim = 8;
+    Data base = decaying_clusters(3000, dim, 4, 31);
+    auto efc_after = [&](bool autoefc, uint32_t from, uint32_t efc) {
+        omen_params_t p = params(dim, OMEN_METRIC_L2, OMEN_QUANT_NONE);
+        p.ef_construction = efc;
+        Builder b(p, size_t(1) << 30);
+        b.set_auto_ef_construction(autoefc);
+        b.set_wide_construction_from(from);
+        for (uint32_t i = 0; i < base.n; i++) EXPECT_EQ(b.add(base.row(i), i), OMEN_OK);
+        EXPECT_EQ(b.params().ef_construction, efc);  // resolved when the build starts
+        uint32_t done = 0;
+        while (done < base.n) EXPECT_EQ(b.build_step(2, 1000, &done), OMEN_OK);
+        return b.params().ef_construction;
+    };
+    EXPECT_EQ(efc_after(true, 3000, 64), kWideEfConstruction);
+    EXPECT_EQ(efc_after(true, 3001, 64), 64u);  // one node short of the threshold
+    EXPECT_EQ(efc_after(false, 3000, 64), 64u);  // ef_construction given by the user
+    EXPECT_EQ(efc_after(true, 3000, 200), 200u);  // never narrowed
+    EXPECT_EQ(efc_after(true, Builder::kWideConstructionFrom, 64), 64u);
+}
+
 // A beam counts distinct distances: copies share a place, up to kDupBeamFactor entries a place;
 // a new distance evicts the farthest one with all its copies.
 TEST(Hnsw, BeamCountsDistinctDistances) {
