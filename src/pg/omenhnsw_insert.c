@@ -239,11 +239,20 @@ OmenHnswInsertVector(Relation index, const float *x, int dim, ItemPointer tid,
 	 * neighbours link to it, so it is stored with its lists at once.
 	 */
 	OmenHnswStorageInit(&storage, index, state.index, &state.meta);
+	/*
+	 * The plan's search reads ~2,000 record prefixes; the pin cache lets
+	 * each batch prefetch its records before copying them (that copy, one
+	 * cache miss after the other, was 21% of an insert's time).  The pins
+	 * go before any page is written.
+	 */
+	OmenHnswStorageEnablePins(&storage, CurrentMemoryContext);
 	planHandle = OmenHnswHandleRegister(CurrentMemoryContext, NULL, OmenHnswFreePlanCb);
 	st = omen_insert_plan(state.index, &storage.api, state.meta.entryId,
 						  state.meta.entryLevel, x, OmenHnswTidToPayload(tid),
 						  OMEN_PENDING_ID, level, OmenHnswOccupiedSlots(&state.meta), &plan);
 	planHandle->ptr = plan;
+	OmenHnswStorageReleasePins(&storage);
+	storage.pins = NULL;
 	OmenHnswCheckStatus(st, &storage, "planning an insert");
 	if (plan->record == NULL || plan->record_len != len)
 		elog(ERROR, "omenhnsw: insert plan has a %u-byte record, expected %zu",
