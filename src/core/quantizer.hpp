@@ -50,6 +50,16 @@ namespace omendb::core {
 
 constexpr double kPi = 3.14159265358979323846;
 
+// 2-bit levels (Lloyd-Max for a unit Gaussian, scaled so the inner level is 1): a rotated, scaled
+// coordinate x codes as +-1 when |x| <= kLevelThreshold, else +-kLevelOuter.
+constexpr float kLevelOuter = 1.510f / 0.4528f;
+constexpr float kLevelThreshold = 0.9816f;
+
+// The correlation of two 2-bit codes as a function of the correlation rho of the vectors they code
+// (g in quantizer.cpp), and its inverse, as pair() uses them.  Exposed for tests.
+double code_correlation_of(double rho);
+double code_correlation_inverse(double c);
+
 class Quantizer {
 public:
     uint32_t dim = 0;
