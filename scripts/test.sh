@@ -70,6 +70,8 @@ fi
 if ls test/data/pgvector-*-dump.sql >/dev/null 2>&1; then
 	suite pgvector-restore bash scripts/run-restore-test.sh
 fi
+# pgvector's own SQL suite against OmenDB (needs ../shared/peers; says so and passes without it)
+suite pgvector-regress bash scripts/run-pgvector-regress.sh
 
 pgc_stop
 finish

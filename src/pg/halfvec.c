@@ -857,7 +857,7 @@ Datum
 halfvec_avg(PG_FUNCTION_ARGS)
 {
 	int			dim;
-	float	   *values = OmenAggFinal(fcinfo, "halfvec_avg", true, &dim);
+	float	   *values = OmenAggFinal(fcinfo, "halfvec_avg", true, HalfvecCheckDim, &dim);
 
 	if (values == NULL)
 		PG_RETURN_NULL();

@@ -43,6 +43,7 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -134,11 +135,17 @@ CheckBuildParams(Relation index, omen_params_t *params)
 static void
 InitParams(Relation index, omen_params_t *params)
 {
-	int32		typmod = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(index), 0);
+	int32		typmod = att->atttypmod;
 
 	(void) OmenHnswGetInputType(index);	/* the first column must be a vector */
 	MemSet(params, 0, sizeof(omen_params_t));
-	params->dim = typmod > 0 ? (uint32) typmod : 0;
+	/*
+	 * A typmod fixes the dimension, except varbit's, which is only a maximum
+	 * length: a varbit(8) column may hold 3-bit strings, and its index then
+	 * takes the dimension from the rows, as an unconstrained vector column's.
+	 */
+	params->dim = (typmod > 0 && att->atttypid != VARBITOID) ? (uint32) typmod : 0;
 	params->metric = OmenHnswGetMetric(index);
 	params->quant = OmenHnswResolveQuant(OmenHnswGetQuant(index), params->dim);
 	params->m = OmenHnswGetM(index);

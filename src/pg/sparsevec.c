@@ -689,6 +689,18 @@ SparseNormSq(const SparseVector *v)
 	return sum;
 }
 
+/* Sum of squares of the values, in float (the cosine's norms). */
+static float
+SparseNormSqFloat(const SparseVector *v)
+{
+	const float *x = SPARSEVEC_VALUES(v);
+	float		sum = 0.0f;
+
+	for (int i = 0; i < v->nnz; i++)
+		sum += x[i] * x[i];
+	return sum;
+}
+
 /*
  * sparsevec_cosine_distance
  *		1 - cos, clamped to [0, 2]; NaN when either vector is zero.
@@ -703,7 +715,13 @@ sparsevec_cosine_distance(PG_FUNCTION_ARGS)
 	double		sim;
 
 	SparseCheckSameDims(a, b);
-	denom = sqrt(SparseNormSq(a) * SparseNormSq(b));
+	/*
+	 * The squared norms are summed in float, as the dense cosine kernel sums
+	 * them (distance.hpp), so a sparsevec and the vector with the same
+	 * elements have the same distance, overflow included (NaN when both
+	 * norms overflow, not a clamped 0).
+	 */
+	denom = sqrt((double) SparseNormSqFloat(a) * (double) SparseNormSqFloat(b));
 	if (denom == 0.0)
 		PG_RETURN_FLOAT8(get_float8_nan());
 	sim = (double) SparseDistance(a, b, SPARSE_DOT) / denom;

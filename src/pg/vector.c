@@ -1346,9 +1346,11 @@ vector_combine(PG_FUNCTION_ARGS)
  *		The element-wise sums of a state divided by divide_by_count ? n : 1,
  *		rounded to float4, into a palloc'd array of *dim values; NULL when no
  *		value was accumulated.  A result that is not finite is an error.
+ *		check_dim raises the result type's own error for a bad dimension count.
  */
 float *
-OmenAggFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count, int *dim)
+OmenAggFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count,
+			 void (*check_dim) (int dim), int *dim)
 {
 	ArrayType  *state = PG_GETARG_ARRAYTYPE_P(0);
 	float8	   *values = OmenAggStateValues(state, caller, dim);
@@ -1358,7 +1360,7 @@ OmenAggFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count, 
 	if (count == 0.0)
 		return NULL;
 
-	VectorCheckDim(*dim);
+	check_dim(*dim);
 	result = (float *) palloc(sizeof(float) * *dim);
 	for (int i = 0; i < *dim; i++)
 	{
@@ -1383,7 +1385,7 @@ static Datum
 StateFinal(FunctionCallInfo fcinfo, const char *caller, bool divide_by_count)
 {
 	int			dim;
-	float	   *values = OmenAggFinal(fcinfo, caller, divide_by_count, &dim);
+	float	   *values = OmenAggFinal(fcinfo, caller, divide_by_count, VectorCheckDim, &dim);
 	Vector	   *result;
 
 	if (values == NULL)

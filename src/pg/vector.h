@@ -96,6 +96,7 @@ extern ArrayType *OmenAggStateFromValues(const float8 *values, int n);
 extern Datum OmenAggAccum(FunctionCallInfo fcinfo, const char *caller,
 						  const float *x, int dim);
 extern float *OmenAggFinal(FunctionCallInfo fcinfo, const char *caller,
-						   bool divide_by_count, int *dim);
+						   bool divide_by_count, void (*check_dim) (int dim),
+						   int *dim);
 
 #endif							/* OMENDB_VECTOR_H */

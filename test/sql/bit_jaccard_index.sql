@@ -100,6 +100,21 @@ SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT id FROM bj_varbit WHERE bit_length(b) = 5 ORDER BY b <~> '10100' LIMIT 2;
 SELECT id FROM bj_varbit WHERE bit_length(b) = 5 ORDER BY b <~> '10100' LIMIT 2;
 SELECT id FROM bj_varbit WHERE bit_length(b) = 4 ORDER BY b <~> '1010' LIMIT 2;
+-- varbit(n) is a maximum length, not the dimension: a varbit(8) column of 3-bit strings is
+-- indexed at 3 bits (the length of its rows), and a partial index per length works under it.
+CREATE TABLE bj_varbit8 (id int, b varbit(8));
+INSERT INTO bj_varbit8 VALUES (1, '101'), (2, '111'), (3, '011'), (4, NULL);
+CREATE INDEX bj_varbit8_b ON bj_varbit8 USING omenhnsw (b bit_hamming_ops);
+EXPLAIN (COSTS OFF) SELECT id FROM bj_varbit8 ORDER BY b <~> '100';
+SELECT id, b <~> '100' AS d FROM bj_varbit8 ORDER BY b <~> '100';
+INSERT INTO bj_varbit8 VALUES (5, '11111111');
+\echo :LAST_ERROR_SQLSTATE
+DROP INDEX bj_varbit8_b;
+INSERT INTO bj_varbit8 VALUES (5, '11111111'), (6, '01111111');
+CREATE INDEX bj_varbit8_3 ON bj_varbit8 USING omenhnsw (b bit_hamming_ops) WHERE bit_length(b) = 3;
+CREATE INDEX bj_varbit8_8 ON bj_varbit8 USING omenhnsw (b bit_hamming_ops) WHERE bit_length(b) = 8;
+SELECT id FROM bj_varbit8 WHERE bit_length(b) = 8 ORDER BY b <~> '11111110' LIMIT 2;
+SELECT id FROM bj_varbit8 WHERE bit_length(b) = 3 ORDER BY b <~> '010' LIMIT 2;
 RESET enable_seqscan;
 
-DROP TABLE bj_protos, bj_items, bj_queries, bj_bar, bj_found, bj_vec, bj_empty, bj_varbit;
+DROP TABLE bj_protos, bj_items, bj_queries, bj_bar, bj_found, bj_vec, bj_empty, bj_varbit, bj_varbit8;

@@ -167,6 +167,11 @@ SELECT halfvec_accum('{}', '[1]');
 SELECT halfvec_avg('{2,2,6}'), halfvec_avg('{0}') IS NULL AS empty;
 SELECT halfvec_avg('{1,1e6}');
 \echo :LAST_ERROR_SQLSTATE
+-- A state with no elements, or more than a halfvec holds: the halfvec's own errors.
+SELECT halfvec_avg('{1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT halfvec_avg(array_agg(n)) FROM generate_series(1, 16002) n;
+\echo :LAST_ERROR_SQLSTATE
 SELECT halfvec_combine('{1,1,2}', '{2,3,4}');
 
 DROP TABLE halfvec_t, halfvec_copy;

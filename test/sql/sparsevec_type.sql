@@ -99,6 +99,12 @@ SELECT '{1:1}/2'::sparsevec <-> '{1:1}/3';
 SELECT l2_norm('{1:3,4:4}/5'::sparsevec), l2_normalize('{1:3,4:4}/5'::sparsevec),
 	   l2_normalize('{}/3'::sparsevec), l2_normalize('{1:1e-30,2:1e30}/2'::sparsevec) AS drops_underflow;
 
+-- Cosine with norms past float's range: as the vector type (NaN when both norms overflow).
+SELECT cosine_distance('{1:3e38}/1'::sparsevec, '{1:3e38}/1') AS sparse_cos,
+	   cosine_distance('[3e38]'::vector, '[3e38]') AS dense_cos,
+	   cosine_distance('{1:3e18,2:1}/2'::sparsevec, '{1:3e18,2:-1}/2') AS sparse_big,
+	   cosine_distance('[3e18,1]'::vector, '[3e18,-1]') AS dense_big;
+
 -- Ordering as the dense vectors, then by dimension.
 SELECT '{1:1}/3'::sparsevec < '{1:2}/3' AS lt, '{2:1}/3'::sparsevec < '{1:1}/3' AS later_index,
 	   '{2:-1}/3'::sparsevec < '{}/3' AS negative, '{}/2'::sparsevec < '{}/3' AS shorter,
