@@ -36,11 +36,10 @@ done
 mkdir -p "$src/results" "$work/out"
 chown -R postgres:postgres "$work"
 pgc_start
+trap 'pgc_stop; rm -rf "$work"' EXIT	# pgc_start set its own trap: keep both cleanups
 # copy.sql writes results/*.bin relative to the directory psql runs in: run from the test directory.
 cd "$src"
-runuser_cmd=()
-[ "$(id -un)" = postgres ] || runuser_cmd=(runuser -u postgres --)
-"${runuser_cmd[@]}" "$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+_pgc_as_postgres "$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
 	--bindir="$(pg_config --bindir)" --host="$PGHOST" --port="$PGPORT" --user=postgres \
 	--inputdir=. --outputdir="$work/out" --load-extension=omendb "${tests[@]}" >"$work/regress.log" 2>&1 || true
 # pg_regress's own verdicts compare whole files; the statement-by-statement comparison below
