@@ -20,10 +20,12 @@
  * element pages before the metapage, several element pages in block
  * order, and never across a core call that reads pages or an ereport.
  *
- * WAL.  Every change goes through GenericXLog, one record per step, each
- * leaving the index consistent on its own: (1) the new node's record (with
- * the metapage's node count), (2) the neighbours' new images, grouped by
- * page, at most MAX_GENERIC_XLOG_PAGES pages per record, (3) the metapage's
+ * WAL.  Every change is a generic WAL record, one per step, each leaving
+ * the index consistent on its own: (1) the new node's record (with the
+ * metapage's node count, through GenericXLog), (2) the neighbours' new
+ * images, grouped by page, at most MAX_GENERIC_XLOG_PAGES pages per record
+ * (written in place with the changed bytes as deltas, omenhnsw_page.c's
+ * "Edits written in place"), (3) the metapage's
  * entry point if the new node becomes it.  A crash between steps leaves a node that is not yet (fully) linked,
  * never a dangling link.  During a
  * build (building = true) pages are written without WAL; the build logs

@@ -136,6 +136,9 @@ SELECT pg_relation_size('unlogged_v', 'init') > 0 AS has_init_fork;
 SELECT id FROM unlogged_t ORDER BY v <-> '[3,6,1]' LIMIT 3;
 INSERT INTO unlogged_t VALUES (51, '[3,6,1.01]');
 SELECT id FROM unlogged_t ORDER BY v <-> '[3,6,1]' LIMIT 3;
+-- inserts into an unlogged index link their neighbours without WAL: all reachable
+INSERT INTO unlogged_t SELECT i, ARRAY[sin(i), cos(i * 3), i % 7]::vector FROM generate_series(52, 600) i;
+SELECT heap_rows, live_nodes, unreachable, links > 0 AS linked FROM omenhnsw_verify('unlogged_v');
 
 -- a build that outgrows maintenance_work_mem continues on disk
 CREATE TABLE big (id int, v vector(64));
