@@ -32,7 +32,7 @@ bool StoreGraph::read_full(uint32_t id, std::vector<uint8_t>& out) {
         return false;
     }
     out.resize(lay.record_size(level));
-    if (slot_.find(id) == slot_.end()) put(id, out.data());
+    if (!slot_.find(id)) put(id, out.data());
     return true;
 }
 
@@ -51,22 +51,16 @@ void StoreGraph::reserve(size_t n) {
 
 void StoreGraph::put(uint32_t id, const uint8_t* prefix) {
     const uint32_t p = ix_.layout().prefix;
-    auto it = slot_.find(id);
-    uint32_t s;
-    if (it == slot_.end()) {
-        s = static_cast<uint32_t>(slot_.size());
-        slot_.emplace(id, s);
-        cache_.resize(static_cast<size_t>(s + 1) * p);
-    } else {
-        s = it->second;
-    }
+    const auto r = slot_.emplace(id, static_cast<uint32_t>(slot_.size()));
+    const uint32_t s = *r.first;
+    if (r.second) cache_.resize(static_cast<size_t>(s + 1) * p);
     std::memcpy(cache_.data() + static_cast<size_t>(s) * p, prefix, p);
 }
 
 const uint8_t* StoreGraph::prefix(uint32_t id) const {
-    auto it = slot_.find(id);
-    if (it == slot_.end()) return nullptr;
-    return cache_.data() + static_cast<size_t>(it->second) * ix_.layout().prefix;
+    const uint32_t* s = slot_.find(id);
+    if (!s) return nullptr;
+    return cache_.data() + static_cast<size_t>(*s) * ix_.layout().prefix;
 }
 
 bool StoreGraph::load(const uint32_t* ids, size_t n) {

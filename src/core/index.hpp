@@ -68,7 +68,7 @@ private:
     const omen_storage_t* st_;
     const QueryDist* qd_;
     IdSet visited_;
-    std::unordered_map<uint32_t, uint32_t> slot_;
+    IdMap slot_;  // id -> its prefix's slot in cache_
     std::vector<uint8_t> cache_;
     std::vector<uint32_t> missing_;
     std::vector<uint8_t> full_;

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <random>
+#include <vector>
 
 #include "core/builder.hpp"
 #include "test_hnsw_util.hpp"
@@ -232,6 +234,39 @@ TEST(Hnsw, BeamCountsDistinctDistances) {
     EXPECT_EQ(b.pool.size(), 2 * kDupBeamFactor);
     EXPECT_TRUE(b.full());
     EXPECT_EQ(b.pool.front().id, 81u);  // the smallest ids (ties go by id)
+}
+
+// IdMap (StoreGraph's prefix slots, IdCounts): every id keeps the value it was first given
+// through several growths, a second emplace neither inserts nor overwrites, absent ids are absent.
+TEST(Hnsw, IdMapKeepsValuesThroughGrowth) {
+    using omendb::core::IdMap;
+    IdMap m;
+    std::mt19937 rng(7);
+    std::vector<uint32_t> ids;
+    for (uint32_t i = 0; i < 5000; i++) {
+        const uint32_t id = rng() % 1000000;
+        const auto r = m.emplace(id, i);
+        if (r.second) ids.push_back(id);
+        EXPECT_EQ(m.size(), ids.size());
+    }
+    for (size_t k = 0; k < ids.size(); k++) {
+        const uint32_t* v = m.find(ids[k]);
+        ASSERT_NE(v, nullptr);
+        EXPECT_EQ(m.emplace(ids[k], 12345u).second, false);
+        EXPECT_EQ(*m.emplace(ids[k], 12345u).first, *v);
+    }
+    // values in first-insert order (the slot numbers StoreGraph hands out)
+    IdMap slots;
+    slots.reserve(100);
+    for (uint32_t i = 0; i < 300; i++) EXPECT_TRUE(slots.emplace(i * 7919u, static_cast<uint32_t>(slots.size())).second);
+    for (uint32_t i = 0; i < 300; i++) EXPECT_EQ(*slots.find(i * 7919u), i);
+    EXPECT_EQ(slots.find(7919u * 300), nullptr);
+    EXPECT_EQ(slots.find(1), nullptr);
+    omendb::core::IdCounts c;
+    for (uint32_t i = 0; i < 1000; i++) c.add(i % 37);
+    EXPECT_EQ(c.get(0), 28u);
+    EXPECT_EQ(c.get(36), 27u);
+    EXPECT_EQ(c.get(37), 0u);
 }
 
 TEST(Hnsw, DeterministicSingleThread) {
