@@ -464,6 +464,16 @@ PageWriteAdd(PageWrite *pw, Buffer buf, bool fullImage)
 	return page;
 }
 
+/* Unlock and release locked buffers (before an ERROR, or once written) */
+static void
+ReleaseBuffers(Buffer *bufs, int nbuf)
+{
+	int			i;
+
+	for (i = 0; i < nbuf; i++)
+		UnlockReleaseBuffer(bufs[i]);
+}
+
 /* Apply (WAL-log) the changes and release every buffer. */
 static void
 PageWriteFinish(PageWrite *pw)
@@ -475,8 +485,7 @@ PageWriteFinish(PageWrite *pw)
 	else
 		for (i = 0; i < pw->nbuf; i++)
 			MarkBufferDirty(pw->bufs[i]);
-	for (i = 0; i < pw->nbuf; i++)
-		UnlockReleaseBuffer(pw->bufs[i]);
+	ReleaseBuffers(pw->bufs, pw->nbuf);
 	pw->xlog = NULL;
 	pw->nbuf = 0;
 }
@@ -485,12 +494,9 @@ PageWriteFinish(PageWrite *pw)
 static void
 PageWriteAbort(PageWrite *pw)
 {
-	int			i;
-
 	if (pw->xlog)
 		GenericXLogAbort(pw->xlog);
-	for (i = 0; i < pw->nbuf; i++)
-		UnlockReleaseBuffer(pw->bufs[i]);
+	ReleaseBuffers(pw->bufs, pw->nbuf);
 	pw->xlog = NULL;
 	pw->nbuf = 0;
 }
@@ -502,16 +508,6 @@ LockedBuffer(Relation index, BlockNumber blkno)
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	return buf;
-}
-
-/* Unlock and release locked buffers (before an ERROR, or once written) */
-static void
-ReleaseBuffers(Buffer *bufs, int nbuf)
-{
-	int			i;
-
-	for (i = 0; i < nbuf; i++)
-		UnlockReleaseBuffer(bufs[i]);
 }
 
 /*
@@ -1269,13 +1265,15 @@ WriteStaged(Relation index, Buffer *bufs, int nbuf, StagedRecord *staged,
 	{
 		StagedRecord *sr = &staged[s];
 		Page		page = BufferGetPage(bufs[sr->page]);
+		Size		before = dlen[sr->page];
 
-		if (memcmp(sr->item, sr->image, sr->len) == 0)
-			continue;
-		changed[sr->page] = any = true;
+		/* the fragments are the comparison; without WAL a memcmp will do */
 		if (logged)
 			AppendFragments(delta[sr->page], &dlen[sr->page], sr->item, sr->image,
 							sr->len, (uint32) (sr->item - (uint8 *) page));
+		if (logged ? dlen[sr->page] == before : memcmp(sr->item, sr->image, sr->len) == 0)
+			continue;
+		changed[sr->page] = any = true;
 	}
 	if (!any)
 		return;
