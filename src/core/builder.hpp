@@ -131,7 +131,8 @@ private:
     friend struct MemGraph;
     struct Worker;
 
-    void train_and_layout();
+    void train_and_layout(uint32_t nthreads);
+    void grow(size_t cap_n);
     // Insert order_[ticket]; `concurrent`: other workers insert at the same time.
     void insert(Worker& w, uint32_t ticket, bool concurrent);
     void add_concurrent_peers(Worker& w, MemGraph& g, uint32_t q, uint32_t ticket);

@@ -292,6 +292,26 @@ TEST(Hnsw, DeterministicSingleThread) {
     }
 }
 
+// The codes do not depend on the build's threads: training encodes the vectors in chunks, one per
+// thread (3 threads over 5,000 rows: chunks of 1,667 with a short last one), and each node's code
+// and corrections must be those a serial build computes.  The graph itself may differ.
+TEST(HnswParallel, ThreadedTrainingEncodesLikeSerial) {
+    const uint32_t dim = 40;
+    Data base = make_data(5000, dim, 20, 17);
+    for (uint32_t quant : {OMEN_QUANT_RABITQ, OMEN_QUANT_BINARY}) {
+        auto one = build(base, params(dim, OMEN_METRIC_L2, quant, 3), 1);
+        auto par = build(base, params(dim, OMEN_METRIC_L2, quant, 3), 3);
+        const size_t plen = one->quantizer().layout.prefix;
+        ASSERT_GT(plen, 0u);
+        for (uint32_t i = 0; i < base.n; i++)
+            ASSERT_EQ(std::memcmp(one->prefix(i), par->prefix(i), plen), 0) << "node " << i;
+        // and a code is not all zero (no chunk was left unencoded in both)
+        size_t nonzero = 0;
+        for (size_t j = 0; j < plen; j++) nonzero += one->prefix(base.n - 1)[j] != 0;
+        EXPECT_GT(nonzero, plen / 4);
+    }
+}
+
 TEST(HnswParallel, RecallCloseToSingleThread) {
     const uint32_t dim = 32;
     Data base = make_data(4000, dim, 40, 11);
