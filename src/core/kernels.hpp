@@ -28,6 +28,11 @@ struct KernelTable {
     // The seven bit counts of the symmetric 2-bit code estimate (see bit_counts.hpp).
     void (*code_pair_counts)(const std::uint8_t* sa, const std::uint8_t* la, const std::uint8_t* sb,
                              const std::uint8_t* lb, std::uint32_t bits, std::uint64_t out[7]);
+    // v = H (signs .* v): the signs (+1 / -1) applied, then the unnormalised Walsh-Hadamard
+    // transform in place; n a power of two.  One round of the quantizer's rotation.  Every table
+    // computes the same butterflies in the same order (strides 1, 2, 4, ...), so all give the
+    // same bits: a vector's code does not depend on the CPU that encoded it.
+    void (*signed_fwht)(float* v, const float* signs, std::size_t n);
 };
 
 enum class Isa { kScalar = 0, kAvx2 = 1, kAvx512 = 2 };

@@ -4,6 +4,8 @@
 #include "core/kernels.hpp"
 #include "core/bit_counts.hpp"
 
+#include <cstdint>
+
 #if defined(__AVX2__) && defined(__FMA__)
 #include <simde/x86/avx2.h>
 #include <simde/x86/fma.h>
@@ -115,8 +117,38 @@ float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
     return s;
 }
 
+// See KernelTable::signed_fwht.  Strides 1, 2 and 4 act within a register: lane j gets x[j ^ h]
+// plus x[j], x[j]'s sign flipped where bit h of j is set; that is b + a in the lower lane of each
+// pair and a + (-b) in the upper one, the scalar loop's a + b and a - b to the bit.  Larger strides
+// combine whole registers.  Below 8 lanes, the scalar kernel.
+void signed_fwht(float* v, const float* signs, std::size_t n) {
+    if (n < 8) {
+        scalar_kernels()->signed_fwht(v, signs, n);
+        return;
+    }
+    const int sg = INT32_MIN;
+    const simde__m256 m1 = simde_mm256_castsi256_ps(simde_mm256_setr_epi32(0, sg, 0, sg, 0, sg, 0, sg));
+    const simde__m256 m2 = simde_mm256_castsi256_ps(simde_mm256_setr_epi32(0, 0, sg, sg, 0, 0, sg, sg));
+    const simde__m256 m4 = simde_mm256_castsi256_ps(simde_mm256_setr_epi32(0, 0, 0, 0, sg, sg, sg, sg));
+    for (std::size_t i = 0; i < n; i += 8) {
+        simde__m256 x = simde_mm256_mul_ps(simde_mm256_loadu_ps(v + i), simde_mm256_loadu_ps(signs + i));
+        // x[j ^ h]: pairs, pairs of pairs, then the 128-bit halves
+        x = simde_mm256_add_ps(simde_mm256_permute_ps(x, 0xB1), simde_mm256_xor_ps(x, m1));
+        x = simde_mm256_add_ps(simde_mm256_permute_ps(x, 0x4E), simde_mm256_xor_ps(x, m2));
+        x = simde_mm256_add_ps(simde_mm256_permute2f128_ps(x, x, 0x01), simde_mm256_xor_ps(x, m4));
+        simde_mm256_storeu_ps(v + i, x);
+    }
+    for (std::size_t h = 8; h < n; h <<= 1)
+        for (std::size_t i = 0; i < n; i += 2 * h)
+            for (std::size_t j = i; j < i + h; j += 8) {
+                const simde__m256 a = simde_mm256_loadu_ps(v + j), b = simde_mm256_loadu_ps(v + j + h);
+                simde_mm256_storeu_ps(v + j, simde_mm256_add_ps(a, b));
+                simde_mm256_storeu_ps(v + j + h, simde_mm256_sub_ps(a, b));
+            }
+}
+
 const KernelTable kTable = {"avx2", l2sq, dot, l1, cosine_parts, hamming, masked_sum,
-                             code_pair_counts_impl};
+                             code_pair_counts_impl, signed_fwht};
 
 }  // namespace
 }  // namespace omendb::core::avx2

@@ -4,6 +4,8 @@
 #include "core/kernels.hpp"
 #include "core/bit_counts.hpp"
 
+#include <cstdint>
+
 //
 // Built a second time for the unit tests with -DOMEN_AVX512_EMULATED and no -mavx512 flags: SIMDe
 // then emulates every intrinsic in portable code, so the logic of these kernels is tested on
@@ -169,8 +171,47 @@ float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
     return reduce_add(simde_mm512_add_ps(s0, s1));
 }
 
+// See KernelTable::signed_fwht and the AVX2 kernel: strides 1 to 8 within a register (lane j gets
+// x[j ^ h] + x[j], x[j]'s sign flipped where bit h of j is set), larger ones across registers.
+void signed_fwht(float* v, const float* signs, std::size_t n) {
+    if (n < 16) {
+        scalar_kernels()->signed_fwht(v, signs, n);
+        return;
+    }
+    simde__m512 flip[4];
+    simde__m512i half[2];  // lane j ^ 4, lane j ^ 8
+    for (int s = 0; s < 4; s++) {
+        alignas(64) std::int32_t m[16], idx[16];
+        for (int j = 0; j < 16; j++) {
+            m[j] = (j & (1 << s)) ? INT32_MIN : 0;
+            idx[j] = j ^ (1 << s);
+        }
+        flip[s] = simde_mm512_castsi512_ps(simde_mm512_load_si512(m));
+        if (s >= 2) half[s - 2] = simde_mm512_load_si512(idx);
+    }
+    for (std::size_t i = 0; i < n; i += 16) {
+        simde__m512 x = simde_mm512_mul_ps(simde_mm512_loadu_ps(v + i), simde_mm512_loadu_ps(signs + i));
+        // x[j ^ h]: pairs and pairs of pairs by in-lane shuffles, then full permutes (the masked
+        // form: GCC 12 warns falsely on the undefined source of the unmasked one)
+        x = simde_mm512_add_ps(simde_mm512_shuffle_ps(x, x, 0xB1), simde_mm512_xor_ps(x, flip[0]));
+        x = simde_mm512_add_ps(simde_mm512_shuffle_ps(x, x, 0x4E), simde_mm512_xor_ps(x, flip[1]));
+        x = simde_mm512_add_ps(simde_mm512_mask_permutexvar_ps(x, 0xFFFF, half[0], x),
+                               simde_mm512_xor_ps(x, flip[2]));
+        x = simde_mm512_add_ps(simde_mm512_mask_permutexvar_ps(x, 0xFFFF, half[1], x),
+                               simde_mm512_xor_ps(x, flip[3]));
+        simde_mm512_storeu_ps(v + i, x);
+    }
+    for (std::size_t h = 16; h < n; h <<= 1)
+        for (std::size_t i = 0; i < n; i += 2 * h)
+            for (std::size_t j = i; j < i + h; j += 16) {
+                const simde__m512 a = simde_mm512_loadu_ps(v + j), b = simde_mm512_loadu_ps(v + j + h);
+                simde_mm512_storeu_ps(v + j, simde_mm512_add_ps(a, b));
+                simde_mm512_storeu_ps(v + j + h, simde_mm512_sub_ps(a, b));
+            }
+}
+
 const KernelTable kTable = {OMEN_AVX512_NAME, l2sq, dot, l1, cosine_parts, hamming, masked_sum,
-                             code_pair_counts_impl};
+                             code_pair_counts_impl, signed_fwht};
 
 }  // namespace
 }  // namespace omendb::core::OMEN_AVX512_NS

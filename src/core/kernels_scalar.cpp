@@ -62,8 +62,19 @@ float masked_sum(const float* q, const std::uint8_t* code, std::size_t n) {
     return float(s);
 }
 
+void signed_fwht(float* v, const float* signs, std::size_t n) {
+    for (std::size_t i = 0; i < n; i++) v[i] *= signs[i];
+    for (std::size_t h = 1; h < n; h <<= 1)
+        for (std::size_t i = 0; i < n; i += 2 * h)
+            for (std::size_t j = i; j < i + h; j++) {
+                const float a = v[j], b = v[j + h];
+                v[j] = a + b;
+                v[j + h] = a - b;
+            }
+}
+
 const KernelTable kTable = {"scalar", l2sq, dot, l1, cosine_parts, hamming, masked_sum,
-                             code_pair_counts_impl};
+                             code_pair_counts_impl, signed_fwht};
 
 }  // namespace
 

@@ -18,19 +18,6 @@ uint64_t splitmix64(uint64_t& x) {
     return z ^ (z >> 31);
 }
 
-// In-place (unnormalised) fast Walsh-Hadamard transform; n is a power of two.
-void fwht(float* v, uint32_t n) {
-    for (uint32_t h = 1; h < n; h <<= 1) {
-        for (uint32_t i = 0; i < n; i += 2 * h) {
-            for (uint32_t j = i; j < i + h; j++) {
-                float a = v[j], b = v[j + h];
-                v[j] = a + b;
-                v[j + h] = a - b;
-            }
-        }
-    }
-}
-
 // Correlation of two 2-bit codes against the correlation of the vectors they code.  Coordinates of
 // a randomly rotated vector divided by |r| / sqrt(D') are close to standard normal; for a pair of
 // vectors with correlation rho they are close to a standard bivariate normal pair (X, Y), and the
@@ -150,11 +137,9 @@ void Quantizer::rotate(const float* v, float* out, float* vc) const {
         dc += static_cast<double>(out[i]) * mean[i];
     }
     for (uint32_t i = dim; i < rot_dim; i++) out[i] = 0.0f;
-    for (int round = 0; round < 3; round++) {
-        const float* sg = signs_.data() + static_cast<size_t>(round) * rot_dim;
-        for (uint32_t i = 0; i < rot_dim; i++) out[i] *= sg[i];
-        fwht(out, rot_dim);
-    }
+    const KernelTable& k = kernels();
+    for (int round = 0; round < 3; round++)
+        k.signed_fwht(out, signs_.data() + static_cast<size_t>(round) * rot_dim, rot_dim);
     // Three unnormalised transforms scale by rot_dim^(3/2).
     const float s = 1.0f / (static_cast<float>(rot_dim) * std::sqrt(static_cast<float>(rot_dim)));
     for (uint32_t i = 0; i < rot_dim; i++) out[i] *= s;
@@ -197,7 +182,13 @@ void Quantizer::encode(const float* o, uint8_t* rec) const {
     for (uint32_t i = 0; i < rot_dim; i++) {
         n2 += static_cast<double>(r[i]) * r[i];
         abs_sum += std::fabs(r[i]);
-        if (r[i] > 0) sign[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+    }
+    // The planes are filled a byte at a time with no branch per coordinate: the signs of a rotated
+    // vector are coin flips, and a branch on each one was most of an encode's time.
+    for (uint32_t i = 0; i < rot_dim; i += 8) {
+        uint32_t byte = 0;
+        for (uint32_t k = 0; k < 8 && i + k < rot_dim; k++) byte |= static_cast<uint32_t>(r[i + k] > 0) << k;
+        sign[i >> 3] = static_cast<uint8_t>(byte);
     }
     float norm = static_cast<float>(std::sqrt(n2));
     float scale = 0.0f;
@@ -206,12 +197,17 @@ void Quantizer::encode(const float* o, uint8_t* rec) const {
     } else {
         const double thr = kLevelThreshold * std::sqrt(n2 / rot_dim);
         double dr = 0;
-        for (uint32_t i = 0; i < rot_dim; i++) {
-            bool pos = r[i] > 0, big = std::fabs(r[i]) > thr;
-            // k = b0 + 2 b1: 3 = +L, 2 = +1, 1 = -1, 0 = -L; b0 = (pos == big).
-            if (pos == big) low[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
-            double d = (pos ? 1.0 : -1.0) * (big ? kLevelOuter : 1.0);
-            dr += d * r[i];
+        for (uint32_t i = 0; i < rot_dim; i += 8) {
+            uint32_t byte = 0;
+            for (uint32_t k = 0; k < 8 && i + k < rot_dim; k++) {
+                const float x = r[i + k];
+                const bool pos = x > 0, big = std::fabs(x) > thr;
+                // k = b0 + 2 b1: 3 = +L, 2 = +1, 1 = -1, 0 = -L; b0 = (pos == big).
+                byte |= static_cast<uint32_t>(pos == big) << k;
+                const double mag = big ? static_cast<double>(kLevelOuter) : 1.0;
+                dr += (pos ? mag : -mag) * x;
+            }
+            low[i >> 3] = static_cast<uint8_t>(byte);
         }
         scale = dr > 0 ? static_cast<float>(n2 / dr) : 0.0f;
     }

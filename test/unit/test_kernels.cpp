@@ -195,6 +195,43 @@ TEST(Kernels, CodePairCountsMatchBitByBit) {
     }
 }
 
+// One round of the quantizer's rotation.  The scalar kernel against the transform's definition
+// (H[i][j] = (-1)^popcount(i & j), in double), then every table against the scalar one bit for bit:
+// the SIMD tables do the same butterflies in the same order, so a code never depends on the CPU.
+TEST(Kernels, SignedFwhtMatchesDefinitionAndScalarBitByBit) {
+    std::mt19937 rng(77);
+    std::normal_distribution<float> nd(0.0f, 3.0f);
+    for (std::size_t n : {1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 2048}) {
+        std::vector<float> v(n), sg(n);
+        for (std::size_t i = 0; i < n; i++) {
+            v[i] = nd(rng);
+            sg[i] = (rng() & 1) ? 1.0f : -1.0f;
+        }
+        if (n >= 4) {
+            v[1] = 0.0f;
+            v[2] = -0.0f;
+            v[3] = 1e30f;
+        }
+        std::vector<float> want(v);
+        scalar_kernels()->signed_fwht(want.data(), sg.data(), n);
+        if (n <= 256)
+            for (std::size_t i = 0; i < n; i++) {
+                double d = 0, scale = 0;
+                for (std::size_t j = 0; j < n; j++) {
+                    const double t = double(sg[j]) * v[j];
+                    d += (__builtin_popcountll(i & j) & 1) ? -t : t;
+                    scale += std::fabs(t);
+                }
+                ASSERT_LE(std::fabs(want[i] - d), 1e-6 * scale + 1e-6) << "n=" << n << " i=" << i;
+            }
+        for (const KernelTable* t : available_tables()) {
+            std::vector<float> got(v);
+            t->signed_fwht(got.data(), sg.data(), n);
+            EXPECT_EQ(std::memcmp(got.data(), want.data(), n * sizeof(float)), 0) << t->name << " n=" << n;
+        }
+    }
+}
+
 TEST(Kernels, CapiCosineDistance) {
     ASSERT_EQ(omen_set_simd_level("scalar"), 0);
     const float a[3] = {1, 0, 0}, b[3] = {0, 1, 0}, z[3] = {0, 0, 0}, c[3] = {-2, 0, 0};
