@@ -1,14 +1,15 @@
 // bench_graph.cpp: graph quality of the HNSW builder's three ways of linking, in one run.
 //
 //   build/bench/bench_graph --dir DIR [--threads T] [--n N] [--k K] [--l1]
-//                           [--modes plain,padded,dense] [--m M] [--efc E1,E2,..] [--ef E1,E2,..]
+//                           [--modes plain,padded,dense,qpadded] [--m M] [--efc E1,E2,..] [--ef E1,E2,..]
 //
 // DIR holds base.f32, query.f32 (little-endian float32 rows), gt.u32 (K nearest base rows per
 // query, uint32, default 10, by the metric: L2, or L1 with --l1) and dim (a text file with the
 // dimension); bench/graph.sh writes them.  For each mode (plain: the heuristic's lists; padded
-// own lists, see Builder::kPadOwnListsFrom; dense lists, see Builder::set_dense_lists) it
-// builds the graph (m 16, ef_construction 64 unless --m / --efc say otherwise, every listed
-// ef_construction in turn; exact distances, T threads) and prints build wall
+// own lists, see Builder::kPadOwnListsFrom; dense lists, see Builder::set_dense_lists; qpadded:
+// padded lists built on rabitq code distances, Builder::set_quantized_construction, training
+// included in the build time) it builds the graph (m 16, ef_construction 64 unless --m / --efc
+// say otherwise, every listed ef_construction in turn; T threads) and prints build wall
 // and CPU seconds, the mean layer-0 degree, then recall@K and QPS (one thread, CPU time) of a
 // search with exact distances per ef_search: the graph alone, without quantization or the
 // PostgreSQL scan.  (Each mode is forced whatever the dimension and size.)
@@ -84,10 +85,14 @@ int main(int argc, char** argv) {
             std::stringstream in(argv[++i]);
             std::string item;
             while (std::getline(in, item, ','))
-                modes.push_back(item == "plain" ? 0 : item == "padded" ? 1 : item == "dense" ? 2 : -1);
+                modes.push_back(item == "plain"     ? 0
+                                : item == "padded"  ? 1
+                                : item == "dense"   ? 2
+                                : item == "qpadded" ? 3
+                                                    : -1);
         } else {
             std::fprintf(stderr,
-                         "usage: %s --dir DIR [--threads T] [--n N] [--k K] [--l1] [--modes plain,padded,dense] "
+                         "usage: %s --dir DIR [--threads T] [--n N] [--k K] [--l1] [--modes plain,padded,dense,qpadded] "
                          "[--m M] [--efc LIST] [--ef LIST]\n",
                          argv[0]);
             return 2;
@@ -114,21 +119,22 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "bench_graph: bad --modes, --m, --efc or --ef\n");
             return 2;
         }
-    std::printf("graph alone (exact distances): %u x %u, %u queries, m %u, %u threads, kernels %s\n", n, dim, nq, m,
+    std::printf("graph alone (searched with exact distances): %u x %u, %u queries, m %u, %u threads, kernels %s\n", n, dim, nq, m,
                 threads, omen_simd_level());
     for (const uint32_t efc : efcs)
     for (const int mode : modes) {
-        const bool pad = mode == 1;
+        const bool pad = mode == 1 || mode == 3;
         omen_params_t p{};
         p.dim = dim;
         p.metric = metric;
-        p.quant = OMEN_QUANT_NONE;
+        p.quant = mode == 3 ? OMEN_QUANT_RABITQ : OMEN_QUANT_NONE;
         p.m = m;
         p.ef_construction = efc;
         p.seed = 42;
         auto b = std::make_unique<Builder>(p, size_t(64) << 30);
         b->set_pad_own_lists_from(pad ? 0 : UINT32_MAX);
         b->set_dense_lists(mode == 2);
+        b->set_quantized_construction(mode == 3);
         for (uint32_t i = 0; i < n; i++)
             if (b->add(&base[static_cast<size_t>(i) * dim], i) != OMEN_OK) return 1;
         const auto w0 = std::chrono::steady_clock::now();
@@ -144,7 +150,8 @@ int main(int argc, char** argv) {
             deg += static_cast<double>(nb.size());
         }
         std::printf("\n%s lists, m %u, ef_construction %u: build %.1f s wall, %.1f s CPU; mean layer-0 degree %.2f\n",
-                    mode == 0 ? "plain" : mode == 1 ? "padded" : "dense", m, efc, wall, cpu, deg / n);
+                    mode == 0 ? "plain" : mode == 1 ? "padded" : mode == 2 ? "dense" : "quantized-construction padded",
+                    m, efc, wall, cpu, deg / n);
         std::printf("  ef_search  recall@%u      QPS\n", k);
         Builder::Searcher s(*b);
         std::vector<Cand> out;
