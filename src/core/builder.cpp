@@ -20,9 +20,10 @@ namespace {
 // The builder's large arrays (node blocks, vectors, sign planes).  Each 4 KB page of fresh memory
 // faults on its first touch, and in a virtual machine a fault costs microseconds: mnist-784-10k
 // (9,000 x 3.5 KB blocks) spent 0.44-0.48 s of a 1.1-1.2 s CREATE INDEX loading rows, mostly in
-// those faults (the copies of doubling growth are cheap); with huge pages 0.11-0.19 s.  Arrays of several MB are therefore aligned to 2 MB and
-// advised as transparent huge pages (honoured when the kernel's THP mode is "madvise" or
-// "always"; a hint only, never required).  Free with std::free.
+// those faults (the copies of doubling growth are cheap); with huge pages 0.11-0.19 s.  Arrays of
+// several MB are therefore aligned to 2 MB and advised as transparent huge pages (honoured when
+// the kernel's THP mode is "madvise" or "always"; a hint only, never required).  Free with
+// std::free.
 void* alloc_array(size_t bytes, size_t align) {
     constexpr size_t kHuge = size_t{2} << 20;
     if (bytes >= 2 * kHuge) {
