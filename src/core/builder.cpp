@@ -40,19 +40,17 @@ void* alloc_array(size_t bytes, size_t align) {
     return p;
 }
 
-// fn(begin, end) over [0, n) in up to nthreads contiguous chunks at once, the calling thread
-// taking the first.  The helper threads start with every signal blocked (PostgreSQL's handlers
-// belong to the backend's own thread); an exception in any chunk is rethrown here after all
-// have finished.
+// body(t) for t in [0, nthreads) at once: t = 0 on the calling thread, the others on helper threads
+// that start with every signal blocked (PostgreSQL's handlers belong to the backend's own thread,
+// which keeps its mask).  Returns after all have finished; the first exception of any of them
+// (a failure to start a thread included, in which case the calling thread skips its own share)
+// is rethrown then.
 template <class F>
-void parallel_chunks(uint32_t nthreads, size_t n, F fn) {
-    constexpr size_t kMinChunk = 1024;
-    nthreads = static_cast<uint32_t>(std::min<size_t>(std::max<uint32_t>(nthreads, 1), n / kMinChunk + 1));
+void run_threads(uint32_t nthreads, F body) {
     if (nthreads <= 1) {
-        fn(size_t{0}, n);
+        body(uint32_t{0});
         return;
     }
-    const size_t chunk = (n + nthreads - 1) / nthreads;
     std::vector<std::exception_ptr> errors(nthreads);
     std::vector<std::thread> threads;
     sigset_t all, old;
@@ -60,10 +58,9 @@ void parallel_chunks(uint32_t nthreads, size_t n, F fn) {
     pthread_sigmask(SIG_BLOCK, &all, &old);
     try {
         for (uint32_t t = 1; t < nthreads; t++) {
-            const size_t b = std::min(n, t * chunk), e = std::min(n, b + chunk);
-            threads.emplace_back([&fn, &errors, t, b, e]() {
+            threads.emplace_back([&body, &errors, t]() {
                 try {
-                    fn(b, e);
+                    body(t);
                 } catch (...) {
                     errors[t] = std::current_exception();
                 }
@@ -75,7 +72,7 @@ void parallel_chunks(uint32_t nthreads, size_t n, F fn) {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (!errors[0]) {
         try {
-            fn(size_t{0}, std::min(n, chunk));
+            body(uint32_t{0});
         } catch (...) {
             errors[0] = std::current_exception();
         }
@@ -83,6 +80,18 @@ void parallel_chunks(uint32_t nthreads, size_t n, F fn) {
     for (auto& th : threads) th.join();
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
+}
+
+// fn(begin, end) over [0, n) in up to nthreads contiguous chunks at once (run_threads).
+template <class F>
+void parallel_chunks(uint32_t nthreads, size_t n, F fn) {
+    constexpr size_t kMinChunk = 1024;
+    nthreads = static_cast<uint32_t>(std::min<size_t>(std::max<uint32_t>(nthreads, 1), n / kMinChunk + 1));
+    const size_t chunk = (n + nthreads - 1) / nthreads;
+    run_threads(nthreads, [&fn, n, chunk](uint32_t t) {
+        const size_t b = std::min(n, t * chunk);
+        fn(b, std::min(n, b + chunk));
+    });
 }
 }  // namespace
 
@@ -457,41 +466,35 @@ omen_status_t Builder::build_step(uint32_t nthreads, uint32_t max_nodes, uint32_
         step_end_ = end;
         next_.store(start);
         for (uint32_t t = 0; t < nthreads; t++) workers_[t]->ticket.store(start);
-        std::atomic<int> failed{0};
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);
-        std::vector<std::thread> threads;
+        std::atomic<bool> stop{false};
+        omen_status_t failed = OMEN_OK;
         try {
-            for (uint32_t t = 0; t < nthreads; t++) {
-                threads.emplace_back([this, t, end, &failed]() {
-                    try {
-                        Worker& w = *workers_[t];
-                        for (;;) {
-                            const uint32_t q = next_.fetch_add(1);
-                            if (q >= end || failed.load(std::memory_order_relaxed)) break;
-                            w.ticket.store(q);
-                            w.overlap.clear();
-                            for (uint32_t o = 0; o < nworkers_; o++) {
-                                const uint32_t other = workers_[o]->ticket.load();
-                                if (other < q) w.overlap.push_back(other);
-                            }
-                            insert(w, q, true);
-                        }
-                    } catch (const std::bad_alloc&) {
-                        failed.store(1);
-                    } catch (...) {
-                        failed.store(2);
+            run_threads(nthreads, [this, end, &stop](uint32_t t) {
+                Worker& w = *workers_[t];
+                for (;;) {
+                    const uint32_t q = next_.fetch_add(1);
+                    if (q >= end || stop.load(std::memory_order_relaxed)) break;
+                    w.ticket.store(q);
+                    w.overlap.clear();
+                    for (uint32_t o = 0; o < nworkers_; o++) {
+                        const uint32_t other = workers_[o]->ticket.load();
+                        if (other < q) w.overlap.push_back(other);
                     }
-                });
-            }
+                    try {
+                        insert(w, q, true);
+                    } catch (...) {
+                        stop.store(true, std::memory_order_relaxed);  // the others stop at their next ticket
+                        throw;
+                    }
+                }
+            });
+        } catch (const std::bad_alloc&) {
+            failed = OMEN_ERR_OOM;
         } catch (...) {
-            failed.store(2);
+            failed = OMEN_ERR_INTERNAL;
         }
-        for (auto& th : threads) th.join();
-        pthread_sigmask(SIG_SETMASK, &old, nullptr);
         concurrent_ = false;
-        if (failed.load()) return failed.load() == 1 ? OMEN_ERR_OOM : OMEN_ERR_INTERNAL;
+        if (failed != OMEN_OK) return failed;
     }
     done_ = end;
     if (done_ == n && start < n) connect_unreachable(*workers_[0]);
