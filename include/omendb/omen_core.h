@@ -425,6 +425,9 @@ typedef struct omen_insert_plan
 	uint32_t	unreachable;	/* reconnect plans: live nodes the walk from the entry missed */
 	uint32_t	linked;			/* reconnect plans: of those, how many got an in-link */
 	uint32_t	inlinks;		/* reconnect plans (top_up): links added to nodes with few in-links */
+	uint32_t	relinked;		/* reconnect plans: of the linked, how many in place of a full list's
+								 * last entry, which the linked node then links; nonzero: write the
+								 * edits one at a time, in plan order */
 } omen_insert_plan_t;
 
 /*

@@ -87,6 +87,7 @@ omen_status_t to_plan(const Plan& p, omen_insert_plan_t** out) {
     plan->unreachable = p.unreachable;
     plan->linked = p.linked;
     plan->inlinks = p.inlinks;
+    plan->relinked = p.relinked;
     *out = plan;
     return OMEN_OK;
 }

@@ -197,6 +197,7 @@ struct Plan {
     uint32_t unreachable = 0;  // reconnect plans: live nodes the walk did not reach
     uint32_t linked = 0;       // reconnect plans: of those, how many got a link
     uint32_t inlinks = 0;      // reconnect plans: links added to nodes with few in-links
+    uint32_t relinked = 0;     // reconnect plans: of the linked, how many into a full list
 };
 
 // 0 = ok, otherwise an omen_status_t.

@@ -552,11 +552,24 @@ Reconnect(IndexVacuumInfo *info, bool topUp)
 								 state.meta.entryLevel, ids, (uint32) live, topUp, &plan);
 		handle->ptr = plan;
 		OmenHnswCheckStatus(st, &storage, "reconnecting unreachable nodes");
-		OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, false);
+		if (plan->relinked == 0)
+			OmenHnswWriteLinks(index, &state, &storage, plan->edits, plan->n_edits, false);
+		else
+		{
+			uint32		i;
+
+			/*
+			 * A node linked in place of a full list's last entry links that
+			 * entry itself, in the edit before: written first, so that the
+			 * entry always has a way in
+			 */
+			for (i = 0; i < plan->n_edits; i++)
+				OmenHnswWriteLinks(index, &state, &storage, &plan->edits[i], 1, false);
+		}
 		if (plan->unreachable > 0)
 			ereport(info->message_level,
-					(errmsg("index \"%s\": linked %u of %u nodes that scans could not reach",
-							RelationGetRelationName(index), plan->linked, plan->unreachable)));
+					(errmsg("index \"%s\": linked %u of %u nodes that scans could not reach (%u in place of a full list's last entry)",
+							RelationGetRelationName(index), plan->linked, plan->unreachable, plan->relinked)));
 		if (plan->inlinks > 0)
 			ereport(info->message_level,
 					(errmsg("index \"%s\": added %u back-links to nodes that lost in-links",
