@@ -264,6 +264,30 @@ struct SearchScratch {
     std::vector<float> dist;
 };
 
+// Graph access G restricted to the nodes keep(id) accepts: their links to other nodes are not
+// there.  A search for a node that nothing reachable links to yet, run within the reachable part
+// (which a search from the entry can leave through upper-level links).
+template <class G, class Keep>
+struct KeptGraph {
+    G& g;
+    Keep keep;
+
+    void visited_reset() { g.visited_reset(); }
+    bool visit(uint32_t id) { return g.visit(id); }
+    void prefetch(uint32_t id) { g.prefetch(id); }
+    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) {
+        if (!g.neighbors(id, level, out)) return false;
+        out.erase(std::remove_if(out.begin(), out.end(), [this](uint32_t v) { return !keep(v); }), out.end());
+        return true;
+    }
+    bool distances(const uint32_t* ids, size_t n, float* out) { return g.distances(ids, n, out); }
+};
+
+template <class G, class Keep>
+KeptGraph<G, Keep> kept_graph(G& g, Keep keep) {
+    return KeptGraph<G, Keep>{g, keep};
+}
+
 // Greedy descent from `cur` through levels from_level .. to_level+1 (each level: move to the
 // closest neighbour while it improves).
 template <class G>

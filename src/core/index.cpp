@@ -536,22 +536,6 @@ struct TargetGraph {
     }
 };
 
-// TargetGraph restricted to a set of nodes (the ones a walk reached): the others are not there.
-struct ReachedGraph {
-    TargetGraph& tg;
-    const IdSet& in;
-
-    void visited_reset() { tg.visited_reset(); }
-    bool visit(uint32_t id) { return tg.visit(id); }
-    void prefetch(uint32_t id) { tg.prefetch(id); }
-    bool neighbors(uint32_t id, uint32_t level, std::vector<uint32_t>& out) {
-        if (!tg.neighbors(id, level, out)) return false;
-        out.erase(std::remove_if(out.begin(), out.end(), [this](uint32_t v) { return !in.contains(v); }), out.end());
-        return true;
-    }
-    bool distances(const uint32_t* ids, size_t n, float* out) { return tg.distances(ids, n, out); }
-};
-
 // The live node nearest to deleted node d on level lv among its neighbours, or (none live) among
 // its deleted neighbours' neighbours; neither `self` nor a node in `taken`.  best.id stays
 // kInvalid when there is none.  false: a storage read failed.
@@ -978,7 +962,7 @@ omen_status_t plan_reconnect(const Index& ix, const omen_storage_t* st, uint32_t
         bool linked = false;
         for (int pass = 0; pass < 2 && !linked; pass++) {
             if (pass == 1) {
-                ReachedGraph rg{tg, reached};
+                auto rg = kept_graph(tg, [&reached](uint32_t v) { return reached.contains(v); });
                 float d;
                 if (!rg.distances(&entry, 1, &d) ||
                     !search_layer(rg, std::vector<Cand>{Cand{d, entry}}, ix.params.ef_construction, 0, found, s))
