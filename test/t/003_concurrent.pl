@@ -13,7 +13,7 @@ use Test::More;
 
 my $node = PostgreSQL::Test::Cluster->new('concurrent');
 $node->init;
-$node->append_conf('postgresql.conf', "max_parallel_maintenance_workers = 0\n");
+$node->append_conf('postgresql.conf', "max_parallel_maintenance_workers = 0\nautovacuum = off\n");
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION omendb');
 $node->safe_psql('postgres', q{
