@@ -162,6 +162,9 @@ private:
     double last_out_ = -std::numeric_limits<double>::infinity();  // the last forced hand-out (SQL units)
     QueryDist qd_;
     bool started_ = false;
+    // The entry point was put into the search once everything reached from the start was handed
+    // out (see next()).
+    bool entry_seeded_ = false;
     uint32_t phase1_left_ = 0;
     uint32_t calls_ = 0;  // next() calls
     bool phase1_done_ = false;  // the beam search is over: drops count towards the margin

@@ -3,11 +3,14 @@
 -- HNSW (copies of one vector, tight clusters of very different norms, a coarse integer grid full
 -- of duplicates, rows of very different scales), for each metric and indexed type.  unreachable
 -- counts the live nodes a walk of layer 0 from the entry point misses (omenhnsw_verify); such a
--- row is invisible to every index scan.  Found by a randomized comparison of index and exact
--- scans: inner product on five tight clusters left 315 of 1,500 rows unreachable after the build,
--- and 1,000 copies of one vector with a third deleted 374 of 667 after VACUUM.
+-- row is invisible to every index scan.  scanned counts the rows a full index scan ordered by
+-- the distance to row 1's vector returns under relaxed_order (which returns a row found late where
+-- it is found, where strict_order would skip it): every live row.  Found by a randomized
+-- comparison of index and exact scans: inner product on five tight clusters left 315 of 1,500 rows
+-- unreachable after the build, 1,000 copies of one vector with a third deleted 374 of 667 after
+-- VACUUM, and a full scan of 975 rows (506 copies of one sparse vector) returned 974.
 CREATE TABLE reach_src (i int, a float8[]);
-CREATE TABLE reach_result (kind text, opclass text, phase text, live bigint, unreachable bigint);
+CREATE TABLE reach_result (kind text, opclass text, phase text, live bigint, unreachable bigint, scanned bigint);
 CREATE PROCEDURE reach_data(kind text, dim int, n int) LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM setseed(0.5);
@@ -28,9 +31,28 @@ CREATE FUNCTION reach_value(a float8[], typ text) RETURNS text LANGUAGE sql AS $
 		WHEN 'sparsevec' THEN a::real[]::vector::sparsevec::text
 		ELSE a::real[]::vector::text END
 $$;
+-- the reach, and the rows of the full index scan (-1: the plan did not use the index)
 CREATE PROCEDURE reach_note(kind text, opclass text, phase text) LANGUAGE plpgsql AS $$
+DECLARE
+	typ text := split_part(opclass, '_', 1);
+	op text := CASE split_part(opclass, '_', 2) WHEN 'l2' THEN '<->' WHEN 'ip' THEN '<#>' WHEN 'cosine' THEN '<=>'
+		WHEN 'l1' THEN '<+>' WHEN 'hamming' THEN '<~>' ELSE '<%>' END;
+	q text;
+	scan text;
+	line text;
+	uses_index bool := false;
+	n bigint;
 BEGIN
-	INSERT INTO reach_result SELECT kind, opclass, phase, live_nodes, unreachable FROM omenhnsw_verify('reach_v');
+	SELECT reach_value(a, typ) INTO q FROM reach_src WHERE i = 1;
+	scan := format('SELECT count(*) FROM (SELECT id FROM reach ORDER BY v %s %L::%s(64)) s', op, q, typ);
+	SET LOCAL enable_seqscan = off;
+	SET LOCAL omenhnsw.iterative_scan = relaxed_order;
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || scan LOOP
+		uses_index := uses_index OR line LIKE '%Index Scan using reach_v%';
+	END LOOP;
+	EXECUTE scan INTO n;
+	INSERT INTO reach_result SELECT kind, opclass, phase, live_nodes, unreachable, CASE WHEN uses_index THEN n ELSE -1 END
+	FROM omenhnsw_verify('reach_v');
 END $$;
 SET client_min_messages = warning;
 -- per case, in order: the data, the build on half of it, the other half inserted, a third
@@ -59,7 +81,7 @@ SELECT format('CALL reach_data(%L, 64, %s)', kind, n),
 	'DROP TABLE reach'
 FROM sized \gexec
 RESET client_min_messages;
-SELECT kind, opclass, string_agg(phase || ': ' || live || ' live, ' || unreachable || ' unreachable', '; ' ORDER BY phase) AS reach
+SELECT kind, opclass, string_agg(phase || ': ' || live || ' live, ' || unreachable || ' unreachable, ' || scanned || ' scanned', '; ' ORDER BY phase) AS reach
 FROM reach_result GROUP BY kind, opclass ORDER BY kind, opclass;
 DROP TABLE reach_result, reach_src;
 DROP PROCEDURE reach_data(text, int, int), reach_note(text, text, text);

@@ -609,6 +609,61 @@ TEST(CApi, ResumedScanReturnsEverything) {
     }
 }
 
+// A full scan returns the nodes that only the entry point links to.  Layer-0 links go one way, and
+// the search starts from the nodes layer 1's beam found near the query, so the entry point (every
+// live node is reachable from it, which is what the build, inserts and VACUUM keep) and what only
+// it links to can lie behind the start.  Here the links into the entry point and into a few of its
+// layer-0 neighbours (on every layer, except the entry's own) are cut and the query is the row
+// farthest from the entry: before the scan went on from the entry point once the start's reach was
+// exhausted, a full scan left them out (the cause of a full ordered scan of 975 rows, 506 copies of
+// one vector with a third deleted, returning 974).
+TEST(CApi, FullScanGoesOnFromTheEntryPoint) {
+    const uint32_t dim = 16, n = 700;
+    Data base = make_data(n, dim, 7, 52);
+    for (uint32_t quant : {OMEN_QUANT_NONE, OMEN_QUANT_RABITQ}) {
+        Shim s;
+        s.p = params(dim, OMEN_METRIC_L2, quant);
+        s.build(base, 1);
+        ASSERT_NE(s.entry, OMEN_INVALID_ID);
+        const uint32_t prefix = omen_index_prefix_size(s.ix);
+        std::set<uint32_t> behind;  // up to 3 of the entry's layer-0 neighbours
+        for (uint32_t k = 0; k < 2 * s.p.m && behind.size() < 3; k++) {
+            uint32_t v;
+            std::memcpy(&v, s.store.recs.at(s.entry).data() + prefix + 4 * k, 4);
+            if (v != OMEN_INVALID_ID) behind.insert(v);
+        }
+        ASSERT_FALSE(behind.empty());
+        const uint32_t e = s.entry;
+        s.filter_links(true, [&](uint32_t from, uint32_t to) {
+            return to != e && (!behind.count(to) || from == e);
+        });
+        ASSERT_EQ(s.reached0(), n) << "every node is still reachable from the entry point";
+        // the query: the row farthest from the entry point
+        const uint32_t erow = (e - 3) / 7;
+        uint32_t far = 0;
+        double best = -1;
+        for (uint32_t i = 0; i < n; i++) {
+            const double d = omen_distance(OMEN_METRIC_L2, base.row(erow), base.row(i), dim);
+            if (d > best) best = d, far = i;
+        }
+        omen_scan_t* sc = nullptr;
+        ASSERT_EQ(omen_scan_begin(s.ix, &s.store.st, s.entry, s.entry_level, base.row(far), 20, &sc), OMEN_OK);
+        if (quant == OMEN_QUANT_RABITQ) omen_scan_set_bound_sigmas(sc, 2.5f);
+        std::set<uint32_t> seen;
+        std::vector<omen_candidate_t> c(64);
+        uint32_t got = 0, calls = 0;
+        do {
+            ASSERT_EQ(omen_scan_next(sc, c.data(), 64, &got), OMEN_OK);
+            for (uint32_t i = 0; i < got; i++) ASSERT_TRUE(seen.insert(c[i].id).second) << "returned twice";
+        } while (got > 0 && ++calls < 100000);
+        EXPECT_TRUE(omen_scan_exhausted(sc));
+        omen_scan_free(sc);
+        EXPECT_EQ(seen.size(), n) << "quant " << quant;
+        EXPECT_EQ(seen.count(e), 1u) << "the entry point";
+        for (uint32_t v : behind) EXPECT_EQ(seen.count(v), 1u) << "node " << v << " behind the entry point";
+    }
+}
+
 // Two inserts planned against the same graph and written one after the other, as concurrent
 // backends do: the second one's edits of shared neighbours are stale (their base no longer
 // matches), and re-planned with omen_link_plan they keep the first one's links.  Plans made
