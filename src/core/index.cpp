@@ -280,7 +280,7 @@ double Scan::floor() const {
                                         : std::numeric_limits<double>::infinity();
     if (walk_ || exhausted()) return std::numeric_limits<double>::infinity();
     // not started, or the entry point still to search from (see next()): no promise
-    if (!started_ || (pending_.empty() && frontier_.empty())) return -std::numeric_limits<double>::infinity();
+    if (!started_ || (frontier_.empty() && !entry_seeded_)) return -std::numeric_limits<double>::infinity();
     double f = std::numeric_limits<double>::infinity();
     if (!pending_.empty()) f = ix_.candidate_distance(pending_.front().d);
     if (!frontier_.empty()) f = std::min(f, ix_.candidate_distance(frontier_.front().d) - active_margin());
@@ -440,21 +440,24 @@ bool Scan::next(omen_candidate_t* out, uint32_t max, uint32_t* n) {
             phase1_left_--;
         } else {
             phase1_left_ = 0;
-            if (pending_.empty() && frontier_.empty()) {
+            if (frontier_.empty() && !entry_seeded_) {
                 // Every live node is reachable on layer 0 from the entry point (the build, inserts
                 // and VACUUM keep it so), but the search started from the layer-1 beam's nodes, and
-                // links go one way: before the search ends, it goes on from the entry point.
-                // Without that, a full ordered scan of 975 rows (506 copies of one vector, a third
-                // deleted) returned 974, every node the start could reach.
-                if (entry_seeded_) break;
+                // links go one way: once nothing is left to expand, it goes on from the entry point
+                // (a no-op when the entry point was reached), before an empty frontier lets the
+                // rows still pending settle.  Without that, a full ordered scan of 975 rows (506
+                // copies of one vector, a third deleted) returned 974, every node the start could
+                // reach.
                 entry_seeded_ = true;
-                if (entry_ == kInvalid || !visited_.insert(entry_)) break;
-                const uint32_t p = ix_.layout().prefix;
-                buf_.resize(p);
-                if (!read(&entry_, 1, p, buf_.data())) return false;
-                push(make_item(buf_.data(), entry_, qd_(buf_.data())));
+                if (entry_ != kInvalid && visited_.insert(entry_)) {
+                    const uint32_t p = ix_.layout().prefix;
+                    buf_.resize(p);
+                    if (!read(&entry_, 1, p, buf_.data())) return false;
+                    push(make_item(buf_.data(), entry_, qd_(buf_.data())));
+                }
                 continue;
             }
+            if (pending_.empty() && frontier_.empty()) break;
             if (pending_.empty() || !settled()) {
                 if (budget_ > 0 && spent >= budget_) break;
                 if (!pending_.empty() && pending_.front().d <= frontier_.front().d) held_++;
