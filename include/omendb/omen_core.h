@@ -367,9 +367,17 @@ void		omen_scan_set_bound_sigmas(omen_scan_t *scan, float sigmas);
 /*
  * The estimate (SQL units) below which no candidate handed out later is expected: the least of the
  * next discovered node's estimate and the nearest unexpanded node's estimate less the drop margin
- * (see omen_scan_next).  +INFINITY once the scan is exhausted; NaN is never returned.
+ * (see omen_scan_next); during an exact pass (omen_scan_restrict) the next listed node's estimate.
+ * +INFINITY once the scan is exhausted.
  */
 double		omen_scan_floor(const omen_scan_t *scan);
+
+/*
+ * During an exact pass whose candidates carry lower bounds (omen_scan_set_bound_sigmas): the least
+ * lower bound of the nodes still listed, which a node with a wide bound can hold below the next
+ * estimate; +INFINITY otherwise.
+ */
+double		omen_scan_list_lower(const omen_scan_t *scan);
 
 /*
  * Filtered scans.  The storage callback of a filtered scan marks the records its filter rejects

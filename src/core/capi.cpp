@@ -358,6 +358,7 @@ void omen_scan_set_bound_sigmas(omen_scan_t* scan, float sigmas) {
 }
 
 double omen_scan_floor(const omen_scan_t* scan) { return scan ? scan->s.floor() : 0.0; }
+double omen_scan_list_lower(const omen_scan_t* scan) { return scan ? scan->s.list_lower() : 0.0; }
 
 void omen_scan_set_expansion_budget(omen_scan_t* scan, uint32_t expansions) {
     if (scan) scan->s.set_expansion_budget(expansions);

@@ -112,6 +112,9 @@ public:
     size_t memory() const;
     // SQL-unit estimate below which no later candidate is expected (see omen_scan_floor).
     double floor() const;
+    // During an exact pass whose candidates carry lower bounds: the least lower bound (SQL units) of
+    // the candidates not handed out yet; +inf otherwise.
+    double list_lower() const;
     // At most this many continuation expansions per next() call (0: no limit).
     void set_expansion_budget(uint32_t n) { budget_ = n; }
     bool exhausted() const;
@@ -180,6 +183,9 @@ private:
     uint32_t budget_ = 0;        // continuation expansions per next() call; 0: no limit
     uint64_t expansions_ = 0;    // expansions so far (phase 1 included)
     bool list_mode_ = false;     // restrict_to was called
+    // restrict_to's list, when its candidates carry lower bounds: from each position on, the least
+    // of the remaining candidates' lower bounds (SQL units; see list_lower())
+    std::vector<double> list_lower_;
     std::vector<Item> list_;     // restrict_to's nodes, sorted by estimate
     size_t list_pos_ = 0;
 };

@@ -418,7 +418,6 @@ extern int	omenhnsw_hold_batches;
 #define OMENHNSW_EXACT_NODE_US			0.004
 #define OMENHNSW_EXACT_MATCH_US			0.2
 #define OMENHNSW_FILTER_ROWS			10
-#define OMENHNSW_DEEP_MIN_US			2000.0
 #define OmenHnswFilterGraphUs(rows, rate) \
 	(OMENHNSW_FILTER_EXPANSIONS * (rows) / Max((rate), 1e-6) * OMENHNSW_EXPANSION_US)
 #define OmenHnswFilterExactUs(nodes, rate) \
