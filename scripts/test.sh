@@ -6,8 +6,9 @@
 # Installs missing packages, builds and installs the extension, runs the core unit tests (plain,
 # under AddressSanitizer+UBSan, and the parallel build under ThreadSanitizer), starts a throwaway
 # PostgreSQL cluster as the postgres user, runs pg_regress twice (best kernel set, then the scalar
-# kernels forced with omendb.simd=scalar), the TAP tests and the client compatibility tests
-# (psycopg; node-postgres with pgvector-node, installed by npm into build/node), the restore of a
+# kernels forced with omendb.simd=scalar), the TAP tests, the client compatibility tests
+# (psycopg; node-postgres with pgvector-node, installed by npm into build/node), a seeded randomized
+# comparison of filter-column scans with the exact plan (test/fuzz), the restore of a
 # pgvector database dump with one line changed, and stops the cluster, also on failure.  Exits non-zero if any suite failed; the last line reads
 # "N passed, N failed" (suites).
 set -uo pipefail
@@ -65,6 +66,8 @@ fi
 if ls test/client/*.py >/dev/null 2>&1; then
 	suite client bash -c 'for f in test/client/*.py; do /usr/bin/python3 "$f" || exit 1; done'
 fi
+# index scans on filter columns against the exact plan, on seeded random tables and conditions
+suite filter-fuzz /usr/bin/python3 test/fuzz/filter_columns.py
 if ls test/client/*.cjs >/dev/null 2>&1; then
 	suite client-node bash scripts/run-node-test.sh
 fi
