@@ -20,7 +20,14 @@ import psycopg
 ARGS = [int(a) for a in sys.argv[1:]] + [1, 64, 40][len(sys.argv) - 1:]
 FIRST, SEEDS, QUERIES = ARGS[:3]
 WORDS = ['a', 'b', 'c', 'dd', 'É', '', 'zz']
+# the right-hand sides of the float8 and numeric conditions
+FLOATS = ['1.5', "'NaN'::float8", "'infinity'::float8", '0', '-0.0', '2.5::real']
+NUMERICS = ['1.5', "'NaN'::numeric", '1e20', '0.1', '-2']
 COLUMNS = ['a', 'b', 'x', 'n', 't', 'd', 'ts', 'flag', 'arr', 'tarr']
+
+
+def dists(rows):
+    return [None if d is None else round(d, 4) for _, d in rows]
 
 
 def run_seed(conn, seed):
@@ -86,9 +93,9 @@ def run_seed(conn, seed):
                 return f'{col} {op} NULL'
             return f'{col} {op} {rnd.choice([rnd.randint(-6, 6), 2 ** 40, 2 ** 33, -2 ** 40])}'
         if col == 'x':
-            return f"x {op} {rnd.choice(['1.5', chr(39) + 'NaN' + chr(39) + '::float8', chr(39) + 'infinity' + chr(39) + '::float8', '0', '-0.0', '2.5::real'])}"
+            return f'x {op} {rnd.choice(FLOATS)}'
         if col == 'n':
-            return f"n {op} {rnd.choice(['1.5', chr(39) + 'NaN' + chr(39) + '::numeric', '1e20', '0.1', '-2'])}"
+            return f'n {op} {rnd.choice(NUMERICS)}'
         if col == 't':
             kind = rnd.choice(['=', 'in', 'any'])
             if kind == '=':
@@ -128,9 +135,6 @@ def run_seed(conn, seed):
         if 'fuzz_f_idx' not in plan:
             continue
         used += 1
-
-        def dists(rs):
-            return [None if d is None else round(d, 4) for _, d in rs]
         if dists(wide) != dists(exact) or len(default) != len(exact):
             bad += 1
             print(f'  seed {seed} query {trial}: exact {len(exact)} rows, index {len(wide)} at ef_search 400 '
