@@ -1,21 +1,36 @@
 /*-------------------------------------------------------------------------
  *
  * omenhnsw_plan.c
- *	  `col = ANY (array)` and `col IN (...)` on a filter column as an index
- *	  condition of an ordered omenhnsw scan, on PostgreSQL 13-16.
+ *	  Conditions on filter columns that the planner of PostgreSQL 13-16 leaves
+ *	  out of an ordered omenhnsw scan: `col = ANY (array)` / `col IN (...)`
+ *	  (before 17) and boolean conditions (before 16).
  *
- * Before PostgreSQL 17 the planner never builds an ordered index path with a
- * ScalarArrayOpExpr on an index column other than the first: such a clause
- * would break a btree's sort order, so build_index_paths leaves it out of
- * the ordered path (it becomes a Filter) and puts it only into an unordered
- * path.  An omenhnsw scan's order comes from ORDER BY distance, not from its
- * key columns, and the scan evaluates array keys itself (amsearcharray, see
- * omenhnsw_filter.c).  Without this an anti-correlated `cluster = ANY (five
- * far clusters)` (~5% of 100,000 rows) ran as a post-filtered graph scan at
- * 4 QPS against 91 QPS for an exact plan (bench/results/filters.md).
+ * Arrays.  Before PostgreSQL 17 the planner never builds an ordered index
+ * path with a ScalarArrayOpExpr on an index column other than the first:
+ * such a clause would break a btree's sort order, so build_index_paths
+ * leaves it out of the ordered path (it becomes a Filter) and puts it only
+ * into an unordered path.  An omenhnsw scan's order comes from ORDER BY
+ * distance, not from its key columns, and the scan evaluates array keys
+ * itself (amsearcharray, see omenhnsw_filter.c).  Without this an
+ * anti-correlated `cluster = ANY (five far clusters)` (~5% of 100,000 rows)
+ * ran as a post-filtered graph scan at 4 QPS against 91 QPS for an exact
+ * plan (bench/results/filters.md).
+ *
+ * Booleans.  The planner folds `flag = true` into a bare `flag` (and `flag =
+ * false` into `NOT flag`) before it looks for index conditions, and before
+ * PostgreSQL 16 it turns a bare boolean back into `flag = true` only for the
+ * built-in B-tree and hash operator families.  So `WHERE flag` on a boolean
+ * filter column was checked by the executor on the rows the scan returned: a
+ * plain scan gone deep where the matching rows lie far from the query, never
+ * the filtered scan the README promised for `flag = true`.  Here `flag`,
+ * `NOT flag`, `flag IS TRUE` and `flag IS FALSE` become the index condition
+ * `flag = true` / `flag = false` (the same rows: each of the four excludes
+ * NULL); the original clause is what the index condition implies, so the
+ * executor does not check it again.  PostgreSQL 16 does the same itself for
+ * any operator family holding boolean equality.
  *
  * set_rel_pathlist_hook: for every ordered, unparameterised path on an
- * omenhnsw index, if the relation's restriction clauses include such array
+ * omenhnsw index, if the relation's restriction clauses include such
  * clauses on the index's filter columns that the path lacks, add the same
  * path with them as index clauses.  create_index_path prices it with
  * omenhnswcostestimate and add_path keeps whichever is cheaper.  PostgreSQL
@@ -30,9 +45,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_type_d.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
+#include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
 
 #include "pg/omenhnsw.h"
@@ -84,22 +104,97 @@ ArrayClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo)
 	return -1;
 }
 
+#if PG_VERSION_NUM < 160000
 /*
- * WithArrayClauses
- *		path's index clauses plus an IndexClause for each array clause in
- *		arrays (restriction clauses on filter columns, see ArrayClauseColumn)
- *		that path lacks, in index column order; NIL if none is missing.
+ * BoolClauseColumn
+ *		The boolean filter column (>= 1) that rinfo, `col`, `NOT col`, `col IS
+ *		TRUE` or `col IS FALSE`, is about, or -1; *value: the value it asks for.
+ */
+static int
+BoolClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo, bool *value)
+{
+	Node	   *clause = (Node *) rinfo->clause;
+	Node	   *operand = clause;
+	int			col;
+
+	if (rinfo->pseudoconstant)
+		return -1;
+	*value = true;
+	if (is_notclause(clause))
+	{
+		operand = (Node *) get_notclausearg((Expr *) clause);
+		*value = false;
+	}
+	else if (IsA(clause, BooleanTest))
+	{
+		BooleanTest *bt = (BooleanTest *) clause;
+
+		if (bt->booltesttype != IS_TRUE && bt->booltesttype != IS_FALSE)
+			return -1;			/* IS NOT TRUE / IS NOT FALSE / IS UNKNOWN take NULL */
+		operand = (Node *) bt->arg;
+		*value = bt->booltesttype == IS_TRUE;
+	}
+	if (exprType(operand) != BOOLOID)
+		return -1;
+	for (col = 1; col < index->nkeycolumns; col++)
+	{
+		if (index->opcintype[col] != BOOLOID ||
+			!match_index_to_operand(operand, col, index))
+			continue;
+		if (get_op_opfamily_strategy(BooleanEqualOperator, index->opfamily[col]) !=
+			BTEqualStrategyNumber)
+			continue;
+		return col;
+	}
+	return -1;
+}
+
+/*
+ * BoolIndexQual
+ *		`col = value`, the index condition for a clause BoolClauseColumn
+ *		matched: the index column's own expression on the left.
+ */
+static RestrictInfo *
+BoolIndexQual(PlannerInfo *root, RestrictInfo *rinfo, bool value)
+{
+	Node	   *clause = (Node *) rinfo->clause;
+	Expr	   *operand;
+	Expr	   *op;
+
+	if (is_notclause(clause))
+		operand = get_notclausearg((Expr *) clause);
+	else if (IsA(clause, BooleanTest))
+		operand = ((BooleanTest *) clause)->arg;
+	else
+		operand = (Expr *) clause;
+	op = make_opclause(BooleanEqualOperator, BOOLOID, false, operand,
+					   (Expr *) makeBoolConst(value, false), InvalidOid, InvalidOid);
+#if PG_VERSION_NUM >= 140000
+	return make_simple_restrictinfo(root, op);
+#else
+	return make_simple_restrictinfo(op);
+#endif
+}
+#endif
+
+/*
+ * WithClauses
+ *		path's index clauses plus an IndexClause for each restriction clause
+ *		in rinfos (on the filter column in cols, evaluated as the index
+ *		condition in quals) that path lacks, in index column order; NIL if
+ *		none is missing.
  */
 static List *
-WithArrayClauses(IndexPath *path, List *arrays, List *arrayCols)
+WithClauses(IndexPath *path, List *rinfos, List *quals, List *cols)
 {
 	List	   *added = NIL;
 	List	   *result = NIL;
 	ListCell   *lc;
+	ListCell   *lq;
 	ListCell   *lcol;
 	int			col;
 
-	forboth(lc, arrays, lcol, arrayCols)
+	forthree(lc, rinfos, lq, quals, lcol, cols)
 	{
 		RestrictInfo *rinfo = lfirst_node(RestrictInfo, lc);
 		ListCell   *lp;
@@ -115,7 +210,7 @@ WithArrayClauses(IndexPath *path, List *arrays, List *arrayCols)
 			IndexClause *ic = makeNode(IndexClause);
 
 			ic->rinfo = rinfo;
-			ic->indexquals = list_make1(rinfo);
+			ic->indexquals = list_make1(lfirst_node(RestrictInfo, lq));
 			ic->lossy = false;
 			ic->indexcol = (AttrNumber) lfirst_int(lcol);
 			ic->indexcols = NIL;
@@ -178,8 +273,9 @@ OmenHnswSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 	{
 		IndexPath  *ip = (IndexPath *) lfirst(lc);
 		IndexOptInfo *index = ip->indexinfo;
-		List	   *arrays = NIL;
-		List	   *arrayCols = NIL;
+		List	   *rinfos = NIL;
+		List	   *quals = NIL;
+		List	   *cols = NIL;
 		List	   *clauses;
 		ListCell   *lr;
 
@@ -187,16 +283,24 @@ OmenHnswSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 		foreach(lr, index->indrestrictinfo)
 		{
 			RestrictInfo *rinfo = lfirst_node(RestrictInfo, lr);
+			RestrictInfo *qual = rinfo;
 			int			col = ArrayClauseColumn(index, rinfo);
 
+#if PG_VERSION_NUM < 160000
+			bool		value;
+
+			if (col < 1 && (col = BoolClauseColumn(index, rinfo, &value)) >= 1)
+				qual = BoolIndexQual(root, rinfo, value);
+#endif
 			if (col < 1)
 				continue;
-			arrays = lappend(arrays, rinfo);
-			arrayCols = lappend_int(arrayCols, col);
+			rinfos = lappend(rinfos, rinfo);
+			quals = lappend(quals, qual);
+			cols = lappend_int(cols, col);
 		}
-		if (arrays == NIL)
+		if (rinfos == NIL)
 			continue;
-		clauses = WithArrayClauses(ip, arrays, arrayCols);
+		clauses = WithClauses(ip, rinfos, quals, cols);
 		if (clauses == NIL)
 			continue;
 		add_path(rel, (Path *)

@@ -92,6 +92,18 @@ EXPLAIN (costs off) SELECT id FROM ft WHERE cat = 3 AND label = 'label-1' AND ta
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (costs off) SELECT id FROM ft WHERE cat IN (1, 2) AND price BETWEEN 3 AND 9
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+-- a boolean condition is an Index Cond however it is written: the planner
+-- folds `flag = true` into a bare `flag`, which before PostgreSQL 16 only
+-- B-tree and hash indexes matched (omenhnsw_plan.c); IS NOT TRUE takes the
+-- NULLs too and stays a Filter
+EXPLAIN (costs off) SELECT id FROM ft WHERE flag AND NOT (cat IS NULL)
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+EXPLAIN (costs off) SELECT id FROM ft WHERE flag = false
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+EXPLAIN (costs off) SELECT id FROM ft WHERE flag IS TRUE AND cat = 3
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+EXPLAIN (costs off) SELECT id FROM ft WHERE flag IS NOT TRUE
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 -- IN on a text column is an Index Cond too (before PostgreSQL 17 through the
 -- planner hook of omenhnsw_plan.c); <> ALL is not an index condition, nor is
 -- an array built from the row's own columns, nor ANY on an array column
@@ -139,7 +151,8 @@ FROM unnest(ARRAY['auto', 'graph', 'exact']) s,
 		'cat = 3', 'cat < 2', 'cat <= 2', 'cat > 7', 'cat >= 8', 'cat BETWEEN 4 AND 5',
 		'cat IN (1, 9)', 'cat = ANY (''{2,4,NULL}'')', 'cat <> 3', 'cat = 999', 'cat IS NULL',
 		'big = 3000000000', 'big > 4', 'big < 2000000000::int4', 'small = 2', 'small = 2::int8',
-		'flag = true', 'flag = false', 'f < 100', 'f > 700', 'f = ''NaN''', 'f >= 749.75',
+		'flag = true', 'flag = false', 'flag', 'NOT flag', 'flag IS TRUE', 'flag IS FALSE',
+		'flag IS NOT TRUE', 'flag IS NOT FALSE', 'flag < true', 'f < 100', 'f > 700', 'f = ''NaN''', 'f >= 749.75',
 		'price = 10', 'price < 1.5', 'price >= 32.9999', 'price BETWEEN 10 AND 10.5',
 		'label = ''label-2''', 'label IN (''label-1'', ''label-5'')', 'code = ''c3''',
 		'code = ANY (ARRAY[''c1'', ''c0''])',
