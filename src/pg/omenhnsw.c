@@ -696,6 +696,9 @@ omenhnswcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	{
 		IndexClause *iclause = lfirst_node(IndexClause, lc);
 
+		/* `embedding IS [NOT] NULL` is no filter the graph search must get past */
+		if (iclause->indexcol == 0)
+			continue;
 		keyQuals = lappend(keyQuals, iclause->rinfo);
 	}
 	if (keyQuals != NIL)
@@ -885,7 +888,7 @@ omenhnswhandler(PG_FUNCTION_ARGS)
 	amroutine->amcanmulticol = true;
 	amroutine->amoptionalkey = true;
 	amroutine->amsearcharray = true;
-	amroutine->amsearchnulls = false;
+	amroutine->amsearchnulls = true;	/* IS [NOT] NULL on any key column */
 	amroutine->amstorage = false;
 	amroutine->amclusterable = false;
 	amroutine->ampredlocks = false;

@@ -659,6 +659,8 @@ typedef struct OmenHnswFilter
 	uint32		attrSize;
 	uint32		attrVersion;	/* the index's layout of filter values */
 	uint32		keyColumns;		/* bit i: some key searches filter column i */
+	uint32		nullColumns;	/* bit i: filter column i IS NULL */
+	uint32		notNullColumns; /* bit i: filter column i IS NOT NULL */
 } OmenHnswFilter;
 
 extern OmenHnswAttrLayout *OmenHnswAttrLayoutGet(Relation index);
@@ -667,6 +669,7 @@ extern void OmenHnswAttrEncode(const OmenHnswAttrLayout *lay, Datum *values,
 extern OmenHnswFilter *OmenHnswFilterCreate(Relation index, ScanKey keys,
 											int nkeys, uint32 attrSize,
 											uint32 attrVersion);
+extern int	OmenHnswVectorNullTest(ScanKey keys, int nkeys);
 extern bool OmenHnswFilterMatch(const OmenHnswFilter *f, Page page,
 								OffsetNumber off);
 extern void OmenHnswPutAttrs(Page page, uint32 attrVersion, uint32 attrSize,

@@ -378,7 +378,9 @@ StrategyHolds(int strategy, int cmp)
 /*
  * OmenHnswFilterCreate
  *		Compile a scan's keys on filter columns (in CurrentMemoryContext).
- *		NULL when there are none.
+ *		NULL when there are none.  `col IS [NOT] NULL` on a filter column
+ *		tests the node's NULL bit; on the vector column (the scan handles
+ *		it, see OmenHnswVectorNullTest) it is no filter.
  */
 OmenHnswFilter *
 OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
@@ -388,8 +390,12 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 	OmenHnswFilter *f;
 	int			i;
 
-	if (nkeys <= 0)
-		return NULL;
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].sk_attno != 1 ||
+			!(keys[i].sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL)))
+			break;
+	if (i >= nkeys)
+		return NULL;			/* none, or only NULL tests on the vector column */
 	lay = OmenHnswAttrLayoutGet(index);
 	if (attrVersion != OMENHNSW_ATTR_ROWS && attrVersion != OMENHNSW_ATTR_COLUMNS)
 		ereport(ERROR,
@@ -418,13 +424,23 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 		int			n;
 		int			j;
 
+		if (sk->sk_attno == 1 && (sk->sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL)))
+			continue;
 		if (sk->sk_attno < 2 || sk->sk_attno - 2 >= lay->ncols)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("omenhnsw cannot search column %d of index \"%s\"",
 							sk->sk_attno, RelationGetRelationName(index))));
-		if (sk->sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL))
-			elog(ERROR, "omenhnsw does not search for NULLs");
+		if (sk->sk_flags & SK_SEARCHNULL)
+		{
+			f->nullColumns |= (uint32) 1 << (sk->sk_attno - 2);
+			continue;
+		}
+		if (sk->sk_flags & SK_SEARCHNOTNULL)
+		{
+			f->notNullColumns |= (uint32) 1 << (sk->sk_attno - 2);
+			continue;
+		}
 		c = &lay->cols[sk->sk_attno - 2];
 		k->column = *c;
 		k->strategy = sk->sk_strategy;
@@ -512,7 +528,28 @@ OmenHnswFilterCreate(Relation index, ScanKey keys, int nkeys,
 		f->keyColumns |= (uint32) 1 << (sk->sk_attno - 2);
 		f->nkeys++;
 	}
+	/* `x IS NULL AND x IS NOT NULL`, or `x IS NULL AND x = 1` */
+	if ((f->nullColumns & (f->notNullColumns | f->keyColumns)) != 0)
+		f->never = true;
 	return f;
+}
+
+/*
+ * OmenHnswVectorNullTest
+ *		What the scan's keys say of the vector column: SK_SEARCHNULL (only the
+ *		rows whose vector is NULL, which the graph does not hold),
+ *		SK_SEARCHNOTNULL (none of those), both, or 0.
+ */
+int
+OmenHnswVectorNullTest(ScanKey keys, int nkeys)
+{
+	int			flags = 0;
+	int			i;
+
+	for (i = 0; i < nkeys; i++)
+		if (keys[i].sk_attno == 1)
+			flags |= keys[i].sk_flags & (SK_SEARCHNULL | SK_SEARCHNOTNULL);
+	return flags;
 }
 
 /*
@@ -711,13 +748,14 @@ FilterRun(const OmenHnswFilter *f, const AttrRun *a, int n)
 	if (f->never)
 		return 0;
 	pass = n == 64 ? ~UINT64CONST(0) : (UINT64CONST(1) << n) - 1;
-	/* a NULL in a searched column fails its (strict) operator */
+	/* a NULL in a searched column fails its (strict) operator; IS [NOT] NULL tests the bit */
 	for (i = 0; i < n; i++, p += stride)
 	{
 		uint32		nullbits;
 
 		memcpy(&nullbits, p, 4);
-		if (nullbits & f->keyColumns)
+		if ((nullbits & (f->keyColumns | f->notNullColumns)) != 0 ||
+			(~nullbits & f->nullColumns) != 0)
 			pass &= ~(UINT64CONST(1) << i);
 	}
 	for (i = 0; i < f->nkeys && pass != 0; i++)

@@ -5,8 +5,8 @@
 # non-ASCII and an empty string in text), indexes a random subset of them next to a vector(4) of
 # small integers (many ties), optionally churns it (a third deleted, rows inserted, a non-HOT
 # update, VACUUM), and runs random queries of 1-3 conditions (<, <=, =, >=, >, BETWEEN, IN and
-# = ANY with NULL elements, a NULL argument, &&, @>, <@, a bare boolean, NOT, IS [NOT] TRUE/FALSE)
-# with LIMIT 1 to 1000.  Each query whose plan uses the index must return the exact plan's
+# = ANY with NULL elements, a NULL argument, &&, @>, <@, a bare boolean, NOT, IS [NOT] TRUE/FALSE,
+# IS [NOT] NULL, also on the vector) with LIMIT 1 to 1000.  Each query whose plan uses the index must return the exact plan's
 # distances, in order, at ef_search 400, and as many rows as the exact plan at the default
 # ef_search under relaxed_order (never short).  Runs against the server the libpq environment
 # names; prints a line per seed and 'N passed, N failed'; exits non-zero on any difference.
@@ -81,6 +81,8 @@ def run_seed(conn, seed):
 
     def condition(col):
         op = rnd.choice(['<', '<=', '=', '>=', '>'])
+        if rnd.random() < 0.1:
+            return f"{rnd.choice([col, col, 'v'])} IS {rnd.choice(['', 'NOT '])}NULL"
         if col in ('a', 'b'):
             kind = rnd.choice(['in', 'any', 'between', 'compare', 'null'])
             if kind == 'in':

@@ -96,13 +96,33 @@ EXPLAIN (costs off) SELECT id FROM ft WHERE cat IN (1, 2) AND price BETWEEN 3 AN
 -- folds `flag = true` into a bare `flag`, which before PostgreSQL 16 only
 -- B-tree and hash indexes matched (omenhnsw_plan.c); IS NOT TRUE takes the
 -- NULLs too and stays a Filter
-EXPLAIN (costs off) SELECT id FROM ft WHERE flag AND NOT (cat IS NULL)
+EXPLAIN (costs off) SELECT id FROM ft WHERE flag AND cat <> 3
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (costs off) SELECT id FROM ft WHERE flag = false
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (costs off) SELECT id FROM ft WHERE flag IS TRUE AND cat = 3
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 EXPLAIN (costs off) SELECT id FROM ft WHERE flag IS NOT TRUE
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+-- IS [NOT] NULL on filter columns is an Index Cond (the NULL bit each node
+-- keeps), and on the vector column too: IS NOT NULL leaves out the rows whose
+-- vector is NULL, which an unfiltered scan returns last; IS NULL returns only
+-- those
+EXPLAIN (costs off) SELECT id FROM ft WHERE cat IS NULL AND label IS NOT NULL AND v IS NOT NULL
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+SELECT count(*) AS all_rows,
+	(SELECT count(*) FROM (SELECT id FROM ft WHERE v IS NOT NULL
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]') s) AS not_null_vectors,
+	(SELECT count(*) FROM (SELECT id FROM ft WHERE v IS NULL
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]') s) AS null_vectors,
+	(SELECT count(*) FROM (SELECT id FROM ft WHERE v IS NULL AND v IS NOT NULL
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]') s) AS contradiction,
+	(SELECT count(*) FROM (SELECT id FROM ft WHERE cat IS NULL AND cat = 3
+		ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]') s) AS null_and_equal
+FROM (SELECT id FROM ft ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]') s;
+SELECT count(*) FILTER (WHERE v IS NOT NULL) AS not_null_vectors, count(*) FILTER (WHERE v IS NULL) AS null_vectors
+FROM ft;
+EXPLAIN (costs off) SELECT id FROM ft WHERE v IS NULL
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 -- IN on a text column is an Index Cond too (before PostgreSQL 17 through the
 -- planner hook of omenhnsw_plan.c); <> ALL is not an index condition, nor is
@@ -161,7 +181,9 @@ FROM unnest(ARRAY['auto', 'graph', 'exact']) s,
 		'tags && ''{5}''', 'tags @> ''{1,2}''', 'tags <@ ''{1,2,3,4,5,6,7,8,9,10}''',
 		'words && ''{w1}''', 'words @> ''{w2,x3}''', 'nums && ''{7}''', 'nums <@ ''{1,2}''',
 		'cat = 3 AND label = ''label-3'' AND tags && ''{1,2,3}''',
-		'cat = 1 AND price < 20 AND flag', 'cat IS NOT NULL AND small > 3'
+		'cat = 1 AND price < 20 AND flag', 'cat IS NOT NULL AND small > 3',
+		'label IS NULL', 'tags IS NOT NULL AND flag IS NULL', 'f IS NOT NULL AND v IS NOT NULL',
+		'cat IS NULL AND cat IS NOT NULL'
 	]) c
 ORDER BY 1, 2;
 RESET omenhnsw.filter_strategy;
