@@ -155,6 +155,7 @@ typedef struct OmenHnswScanOpaqueData
 	int			pendingPos;
 	int			reranked;		/* candidates re-ranked in this scan */
 	float8		maxOver;		/* largest estimate - exact seen in this scan */
+	float8		minRatio;		/* L1: least exact / estimate seen (see L1Bound) */
 	float8		maxSpread;		/* largest estimate - lower bound seen in this scan */
 	bool		lazy;			/* rows are stored out of line: re-rank lazily */
 	bool		bounded;		/* the batch has lower bounds: re-rank in their order */
@@ -316,6 +317,7 @@ omenhnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys,
 	so->pendingPos = 0;
 	so->reranked = 0;
 	so->maxOver = 0;
+	so->minRatio = get_float8_infinity();
 	so->maxSpread = 0;
 	so->lazy = false;
 	so->bounded = false;
@@ -1054,10 +1056,14 @@ RerankSome(IndexScanDesc scan)
 		if (!isnan(c->distance) && !isnan(r.distance) &&
 			c->distance - r.distance > so->maxOver)
 			so->maxOver = c->distance - r.distance;
+		if (c->distance > 0 && !isnan(r.distance) && r.distance / c->distance < so->minRatio)
+			so->minRatio = r.distance / c->distance;
 		PoolPush(so, &r);
 	}
 	MemoryContextSwitchTo(oldcxt);
 }
+
+static float8 L1Bound(OmenHnswScanOpaque so, float8 bound, float8 estimate);
 
 /*
  * LaterBound
@@ -1099,7 +1105,8 @@ LaterBound(OmenHnswScanOpaque so)
 	 * an exact pass's nodes still listed may hold a bound below the next
 	 * estimate less the bounds seen so far (omen_scan_list_lower)
 	 */
-	return Min(so->floor - Max(so->maxOver, so->maxSpread), so->listLower);
+	return L1Bound(so, Min(so->floor - Max(so->maxOver, so->maxSpread), so->listLower),
+				   so->floor);
 }
 
 /*
@@ -1120,6 +1127,31 @@ LaterBound(OmenHnswScanOpaque so)
  * rest of the last batch.
  */
 #define OMENHNSW_DEEP_FROM		10
+
+/*
+ * L1Bound
+ *		bound, or lower for an L1 index: its estimates carry no error bound
+ *		(an L2 estimate scaled by sqrt(2D/pi), which the data's shape can
+ *		make too high by any factor), and their error grows with the
+ *		distance, so the largest overestimate seen near the query says
+ *		little about rows farther out.  The least ratio exact / estimate seen
+ *		so far scales the next estimate instead.  siftsmall under L1, 50
+ *		queries, LIMIT 100: strict_order skipped 96 rows with the additive
+ *		margin alone, 33 with this (recall 0.976 -> 0.992); LIMIT 1000: 350
+ *		-> 73 (0.993 -> 0.998).  Only in deep scans (OMENHNSW_DEEP_FROM rows
+ *		out): at LIMIT 10 it pulled 25% more candidates (0.5 -> 0.8 ms) for
+ *		the same recall, 0.986 (what the first batch misses, the L2-shaped
+ *		estimates rank too far out).
+ */
+static float8
+L1Bound(OmenHnswScanOpaque so, float8 bound, float8 estimate)
+{
+	if (so->state.meta.metric != OMEN_METRIC_L1 || so->returned < OMENHNSW_DEEP_FROM ||
+		isinf(so->minRatio) ||
+		!(estimate > 0) || isinf(estimate))
+		return bound;
+	return Min(bound, estimate * so->minRatio);
+}
 
 /*
  * PendingBound
@@ -1158,7 +1190,7 @@ PendingBound(OmenHnswScanOpaque so)
 	next = so->cands[so->pendingPos].distance;
 	if (isnan(next))
 		return get_float8_infinity();
-	return next - OMENHNSW_LAZY_SAFETY * so->maxOver;
+	return L1Bound(so, next - OMENHNSW_LAZY_SAFETY * so->maxOver, next);
 }
 
 /*
