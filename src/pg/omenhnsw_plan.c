@@ -3,7 +3,8 @@
  * omenhnsw_plan.c
  *	  Conditions on filter columns that the planner of PostgreSQL 13-16 leaves
  *	  out of an ordered omenhnsw scan: `col = ANY (array)` / `col IN (...)`
- *	  (before 17) and boolean conditions (before 16).
+ *	  (before 17), `col = a OR col = b` (the same as `= ANY`) and boolean
+ *	  conditions (before 16).
  *
  * Arrays.  Before PostgreSQL 17 the planner never builds an ordered index
  * path with a ScalarArrayOpExpr on an index column other than the first:
@@ -178,6 +179,81 @@ BoolIndexQual(PlannerInfo *root, RestrictInfo *rinfo, bool value)
 #endif
 
 /*
+ * OrQual
+ *		For rinfo `col = c1 OR col = c2 ...` (one operator, one collation,
+ *		constants or parameters of one type), the index condition `col = ANY
+ *		(ARRAY[c1, c2, ...])` and the filter column it is on (*col >= 1);
+ *		NULL if rinfo is no such clause.  The planner does not make this
+ *		rewrite before PostgreSQL 18, and an ORM's `Q(a) | Q(b)` writes OR.
+ */
+static RestrictInfo *
+OrQual(PlannerInfo *root, IndexOptInfo *index, RestrictInfo *rinfo, int *col)
+{
+	BoolExpr   *or;
+	ListCell   *lc;
+	Node	   *left = NULL;
+	Oid			opno = InvalidOid;
+	Oid			collid = InvalidOid;
+	Oid			elemType = InvalidOid;
+	List	   *elems = NIL;
+	ArrayExpr  *arr;
+	ScalarArrayOpExpr *saop;
+	RestrictInfo *qual;
+
+	*col = -1;
+	if (rinfo->pseudoconstant || !is_orclause(rinfo->clause))
+		return NULL;
+	or = (BoolExpr *) rinfo->clause;
+	foreach(lc, or->args)
+	{
+		OpExpr	   *op = (OpExpr *) lfirst(lc);
+		Node	   *l;
+		Node	   *r;
+
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
+			return NULL;
+		l = (Node *) linitial(op->args);
+		r = (Node *) lsecond(op->args);
+		if (contain_var_clause(r) || contain_volatile_functions(r))
+			return NULL;
+		if (left == NULL)
+		{
+			left = l;
+			opno = op->opno;
+			collid = op->inputcollid;
+			elemType = exprType(r);
+		}
+		else if (op->opno != opno || op->inputcollid != collid ||
+				 exprType(r) != elemType || !equal(l, left))
+			return NULL;
+		elems = lappend(elems, r);
+	}
+	if (left == NULL || !OidIsValid(get_array_type(elemType)))
+		return NULL;
+	arr = makeNode(ArrayExpr);
+	arr->array_typeid = get_array_type(elemType);
+	arr->array_collid = exprCollation((Node *) linitial(elems));
+	arr->element_typeid = elemType;
+	arr->elements = elems;
+	arr->multidims = false;
+	arr->location = -1;
+	saop = makeNode(ScalarArrayOpExpr);
+	saop->opno = opno;
+	saop->opfuncid = get_opcode(opno);
+	saop->useOr = true;
+	saop->inputcollid = collid;
+	saop->args = list_make2(left, arr);
+	saop->location = -1;
+#if PG_VERSION_NUM >= 140000
+	qual = make_simple_restrictinfo(root, (Expr *) saop);
+#else
+	qual = make_simple_restrictinfo((Expr *) saop);
+#endif
+	*col = ArrayClauseColumn(index, qual);
+	return *col >= 1 ? qual : NULL;
+}
+
+/*
  * WithClauses
  *		path's index clauses plus an IndexClause for each restriction clause
  *		in rinfos (on the filter column in cols, evaluated as the index
@@ -292,6 +368,13 @@ OmenHnswSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 			if (col < 1 && (col = BoolClauseColumn(index, rinfo, &value)) >= 1)
 				qual = BoolIndexQual(root, rinfo, value);
 #endif
+			if (col < 1)
+			{
+				RestrictInfo *anyQual = OrQual(root, index, rinfo, &col);
+
+				if (anyQual != NULL)
+					qual = anyQual;
+			}
 			if (col < 1)
 				continue;
 			rinfos = lappend(rinfos, rinfo);

@@ -124,6 +124,12 @@ SELECT count(*) FILTER (WHERE v IS NOT NULL) AS not_null_vectors, count(*) FILTE
 FROM ft;
 EXPLAIN (costs off) SELECT id FROM ft WHERE v IS NULL
 	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+-- an OR of equalities on one filter column is `= ANY` (PostgreSQL 18 makes
+-- this rewrite itself); an OR across columns or operators stays a Filter
+EXPLAIN (costs off) SELECT id FROM ft WHERE (cat = 1 OR cat = 4) AND (label = 'label-1' OR label = 'label-2')
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
+EXPLAIN (costs off) SELECT id FROM ft WHERE cat = 1 OR small = 2 OR cat < 0
+	ORDER BY v <-> '[0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]' LIMIT 5;
 -- IN on a text column is an Index Cond too (before PostgreSQL 17 through the
 -- planner hook of omenhnsw_plan.c); <> ALL is not an index condition, nor is
 -- an array built from the row's own columns, nor ANY on an array column
@@ -183,7 +189,8 @@ FROM unnest(ARRAY['auto', 'graph', 'exact']) s,
 		'cat = 3 AND label = ''label-3'' AND tags && ''{1,2,3}''',
 		'cat = 1 AND price < 20 AND flag', 'cat IS NOT NULL AND small > 3',
 		'label IS NULL', 'tags IS NOT NULL AND flag IS NULL', 'f IS NOT NULL AND v IS NOT NULL',
-		'cat IS NULL AND cat IS NOT NULL'
+		'cat IS NULL AND cat IS NOT NULL', 'cat = 2 OR cat = 5', 'label = ''label-1'' OR label = ''label-3''',
+		'(big = 3000000000 OR big = 0) AND flag'
 	]) c
 ORDER BY 1, 2;
 RESET omenhnsw.filter_strategy;
