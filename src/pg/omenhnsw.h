@@ -391,6 +391,12 @@ extern int	omenhnsw_hold_batches;
 /* expansions per slice of a filtered graph search */
 #define OMENHNSW_FILTER_SLICE			32
 /*
+ * expansions per slice of a plain search: how far a batch's search may run
+ * before the scan weighs the exact pass again (omenhnsw_scan.c, "A plain scan
+ * gone deep"); a LIMIT 10 query's beam rarely needs more
+ */
+#define OMENHNSW_PLAIN_SLICE			512
+/*
  * What a scan costs, in microseconds (100,000 x 128 clustered rows, 2-core
  * VM, warm, 40 queries per case in a PL/pgSQL loop, LIMIT 10): a graph
  * expansion (2m node reads and estimates) 2.0 (1.7-2.4 measured on filtered
