@@ -109,21 +109,22 @@ ArrayClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo)
 /*
  * BoolClauseColumn
  *		The boolean filter column (>= 1) that rinfo, `col`, `NOT col`, `col IS
- *		TRUE` or `col IS FALSE`, is about, or -1; *value: the value it asks for.
+ *		TRUE` or `col IS FALSE`, is about, or -1; *value: the value it asks for,
+ *		*operand: the column's expression in the clause.
  */
 static int
-BoolClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo, bool *value)
+BoolClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo, bool *value, Expr **operand)
 {
 	Node	   *clause = (Node *) rinfo->clause;
-	Node	   *operand = clause;
 	int			col;
 
 	if (rinfo->pseudoconstant)
 		return -1;
 	*value = true;
+	*operand = (Expr *) clause;
 	if (is_notclause(clause))
 	{
-		operand = (Node *) get_notclausearg((Expr *) clause);
+		*operand = get_notclausearg((Expr *) clause);
 		*value = false;
 	}
 	else if (IsA(clause, BooleanTest))
@@ -132,15 +133,15 @@ BoolClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo, bool *value)
 
 		if (bt->booltesttype != IS_TRUE && bt->booltesttype != IS_FALSE)
 			return -1;			/* IS NOT TRUE / IS NOT FALSE / IS UNKNOWN take NULL */
-		operand = (Node *) bt->arg;
+		*operand = bt->arg;
 		*value = bt->booltesttype == IS_TRUE;
 	}
-	if (exprType(operand) != BOOLOID)
+	if (exprType((Node *) *operand) != BOOLOID)
 		return -1;
 	for (col = 1; col < index->nkeycolumns; col++)
 	{
 		if (index->opcintype[col] != BOOLOID ||
-			!match_index_to_operand(operand, col, index))
+			!match_index_to_operand((Node *) *operand, col, index))
 			continue;
 		if (get_op_opfamily_strategy(BooleanEqualOperator, index->opfamily[col]) !=
 			BTEqualStrategyNumber)
@@ -152,22 +153,14 @@ BoolClauseColumn(IndexOptInfo *index, RestrictInfo *rinfo, bool *value)
 
 /*
  * BoolIndexQual
- *		`col = value`, the index condition for a clause BoolClauseColumn
- *		matched: the index column's own expression on the left.
+ *		`operand = value`, the index condition for a clause BoolClauseColumn
+ *		matched: the index column's own expression (its operand) on the left.
  */
 static RestrictInfo *
-BoolIndexQual(PlannerInfo *root, RestrictInfo *rinfo, bool value)
+BoolIndexQual(PlannerInfo *root, Expr *operand, bool value)
 {
-	Node	   *clause = (Node *) rinfo->clause;
-	Expr	   *operand;
 	Expr	   *op;
 
-	if (is_notclause(clause))
-		operand = get_notclausearg((Expr *) clause);
-	else if (IsA(clause, BooleanTest))
-		operand = ((BooleanTest *) clause)->arg;
-	else
-		operand = (Expr *) clause;
 	op = make_opclause(BooleanEqualOperator, BOOLOID, false, operand,
 					   (Expr *) makeBoolConst(value, false), InvalidOid, InvalidOid);
 #if PG_VERSION_NUM >= 140000
@@ -364,9 +357,10 @@ OmenHnswSetRelPathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 
 #if PG_VERSION_NUM < 160000
 			bool		value;
+			Expr	   *operand;
 
-			if (col < 1 && (col = BoolClauseColumn(index, rinfo, &value)) >= 1)
-				qual = BoolIndexQual(root, rinfo, value);
+			if (col < 1 && (col = BoolClauseColumn(index, rinfo, &value, &operand)) >= 1)
+				qual = BoolIndexQual(root, operand, value);
 #endif
 			if (col < 1)
 			{
